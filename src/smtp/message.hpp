@@ -1,0 +1,69 @@
+#pragma once
+// What a transaction sends: the envelope and a body that streams from its source.
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace smtp {
+
+struct Envelope {
+  std::string from;                     // "" is the null reverse-path
+  std::vector<std::string> recipients;  // To, Cc and Bcc alike
+};
+
+// The content transfer class of the whole message (RFC 6152).
+enum class BodyClass { seven_bit, eight_bit };
+
+// Headers with raw UTF-8 (RFC 6532) need SMTPUTF8 even when every address is ASCII.
+enum class Utf8Headers { no, yes };
+
+// A message body read in pieces, so a large message never sits in memory whole.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Fills the front of `buffer`; returns how many bytes, 0 at the end. On failure sets `ec`.
+  virtual std::size_t read(std::span<char> buffer, std::error_code& ec) = 0;
+  // The size in octets when known (for SIZE=).
+  virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
+};
+
+// A body held in memory; the bytes must outlive the send.
+class BufferBody final : public BodySource {
+ public:
+  explicit BufferBody(std::string_view bytes) : bytes_(bytes) {}
+  std::size_t read(std::span<char> buffer, std::error_code& ec) override;
+  std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  std::size_t offset_ = 0;
+};
+
+// A body read from a file.
+class FileBody final : public BodySource {
+ public:
+  explicit FileBody(const std::string& path);
+  ~FileBody() override;
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  bool is_open() const { return file_ != nullptr; }
+  std::size_t read(std::span<char> buffer, std::error_code& ec) override;
+  std::optional<std::uint64_t> size() const override { return size_; }
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::optional<std::uint64_t> size_;
+};
+
+struct MessageTraits {
+  BodyClass body_class = BodyClass::seven_bit;
+  Utf8Headers utf8_headers = Utf8Headers::no;
+};
+
+}  // namespace smtp

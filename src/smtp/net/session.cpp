@@ -1,0 +1,771 @@
+// The engine: runs the SMTP conversation over Boost.Asio and OpenSSL, using the sans-I/O pieces
+// in protocol/ for everything that is bytes and rules. Every wait is bounded by an absolute
+// deadline; a timer cancels the socket when it passes.
+
+#include "smtp/session.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smtp/error.hpp"
+#include "smtp/log.hpp"
+#include "smtp/net/tls.hpp"
+#include "smtp/protocol/address.hpp"
+#include "smtp/protocol/body_encoder.hpp"
+#include "smtp/protocol/command.hpp"
+#include "smtp/protocol/transcript.hpp"
+#include "smtp/status.hpp"
+
+namespace smtp {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_size = 16 * 1024;
+
+std::string address_literal(const asio::ip::address& address) {
+  if (address.is_v6()) return "[IPv6:" + address.to_string() + "]";
+  return "[" + address.to_string() + "]";
+}
+
+std::error_code reply_error(const Reply& reply, errc otherwise) {
+  return reply.code == 421 ? errc::server_closing : otherwise;
+}
+
+}  // namespace
+
+struct Session::Impl {
+  explicit Impl(SessionOptions opts)
+      : options(std::move(opts)), parser(options.reply_limits) {}
+
+  SessionOptions options;
+  asio::io_context io{1};
+  tcp::socket socket{io};
+  tcp::resolver resolver{io};
+  asio::steady_timer timer{io};
+  std::optional<ssl::context> tls_context;
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls;
+  std::string inbox;  // bytes read from the server and not yet parsed
+  std::size_t inbox_pos = 0;
+  ReplyParser parser;
+  Capabilities caps;
+  Transcript transcript;
+  std::string local_literal;
+  std::uint64_t deadline_generation = 0;
+  bool timed_out = false;
+  bool opened = false;
+  bool is_broken = false;
+  bool secure = false;
+  bool peer_loopback = false;
+  bool needs_rset = false;
+  bool end_of_data_sent = false;
+  // Context of the last failure, for the result.
+  std::string detail;
+  std::optional<Reply> last_reply;
+
+  // ---- running -------------------------------------------------------------------------------
+
+  template <class T>
+  T run(awaitable<T> operation) {
+    std::optional<T> value;
+    std::exception_ptr failure;
+    asio::co_spawn(io, std::move(operation), [&](std::exception_ptr e, T v) {
+      failure = e;
+      value = std::move(v);
+    });
+    io.restart();
+    io.run();
+    if (failure) std::rethrow_exception(failure);
+    return std::move(*value);
+  }
+
+  // Every wait gets its own absolute deadline; a stale timer completion (one that fired just as
+  // the operation finished) is recognised by its generation and ignored.
+  void arm() {
+    timed_out = false;
+    const auto generation = ++deadline_generation;
+    timer.expires_after(options.timeout);
+    timer.async_wait([this, generation](error_code ec) {
+      if (ec || generation != deadline_generation) return;
+      timed_out = true;
+      error_code ignored;
+      resolver.cancel();
+      socket.cancel(ignored);
+    });
+  }
+
+  void disarm() {
+    ++deadline_generation;
+    timer.cancel();
+  }
+
+  std::error_code io_error(const error_code& ec) {
+    if (timed_out) return errc::timeout;
+    detail = ec.message();
+    return errc::connection_lost;
+  }
+
+  // ---- bytes ---------------------------------------------------------------------------------
+
+  awaitable<std::error_code> write(std::string_view bytes) {
+    arm();
+    auto [ec, n] = tls ? co_await asio::async_write(*tls, asio::buffer(bytes), nothrow)
+                       : co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+    disarm();
+    co_return ec ? io_error(ec) : std::error_code{};
+  }
+
+  awaitable<std::error_code> write_commands(std::string_view lines,
+                                            Redaction redaction = Redaction::none) {
+    transcript.client(lines, redaction);
+    co_return co_await write(lines);
+  }
+
+  awaitable<std::error_code> read_reply(Reply& reply) {
+    arm();
+    std::error_code result;
+    for (;;) {
+      std::string_view pending(inbox);
+      pending.remove_prefix(inbox_pos);
+      const auto before = pending.size();
+      std::error_code ec;
+      auto parsed = parser.parse(pending, ec);
+      inbox_pos += before - pending.size();
+      if (ec) {
+        result = ec;
+        break;
+      }
+      if (parsed) {
+        reply = std::move(*parsed);
+        transcript.server(reply);
+        break;
+      }
+      inbox.clear();  // the parser holds whatever it consumed
+      inbox_pos = 0;
+      inbox.resize(read_size);
+      auto [rec, n] =
+          tls ? co_await tls->async_read_some(asio::buffer(inbox.data(), read_size), nothrow)
+              : co_await socket.async_read_some(asio::buffer(inbox.data(), read_size), nothrow);
+      inbox.resize(n);
+      if (rec) {
+        result = io_error(rec);
+        break;
+      }
+    }
+    disarm();
+    co_return result;
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  awaitable<std::error_code> connect() {
+    const auto where = options.host + ":" + std::to_string(options.port);
+    arm();
+    error_code ec;
+    tcp::endpoint peer;
+    const auto address = asio::ip::make_address(options.host, ec);
+    if (!ec) {
+      peer = tcp::endpoint(address, options.port);
+      std::tie(ec) = co_await socket.async_connect(peer, nothrow);
+    } else {
+      auto [rec, endpoints] =
+          co_await resolver.async_resolve(options.host, std::to_string(options.port), nothrow);
+      if (rec) {
+        disarm();
+        detail = where + ": " + rec.message();
+        co_return timed_out ? errc::timeout : errc::resolve_failed;
+      }
+      std::tie(ec, peer) = co_await asio::async_connect(socket, endpoints, nothrow);
+    }
+    disarm();
+    if (ec) {
+      detail = where + ": " + ec.message();
+      co_return timed_out ? errc::timeout : errc::connect_failed;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    peer_loopback = peer.address().is_loopback();
+    local_literal = address_literal(socket.local_endpoint(ec).address());
+    transcript.note("connected to " + peer.address().to_string() + " port " +
+                    std::to_string(peer.port()));
+    co_return std::error_code{};
+  }
+
+  awaitable<std::error_code> start_tls() {
+    if (!tls_context) {
+      tls_context.emplace(ssl::context::tls_client);
+      if (auto ec = net::configure_context(tls_context->native_handle(), options.ca_file)) {
+        detail = options.ca_file;
+        co_return ec;
+      }
+    }
+    tls = std::make_unique<ssl::stream<tcp::socket&>>(socket, *tls_context);
+    if (auto ec = net::configure_connection(tls->native_handle(), options.host)) co_return ec;
+    arm();
+    auto [ec] = co_await tls->async_handshake(ssl::stream_base::client, nothrow);
+    disarm();
+    if (ec) {
+      if (timed_out) co_return errc::timeout;
+      co_return net::classify_handshake_error(ec, tls->native_handle(), detail);
+    }
+    if (!options.pin_sha256.empty()) {
+      if (auto e = net::check_pin(tls->native_handle(), *net::parse_pin(options.pin_sha256),
+                                  detail)) {
+        co_return e;
+      }
+    }
+    secure = true;
+    transcript.note(std::string("TLS established: ") + SSL_get_version(tls->native_handle()) +
+                    " " + SSL_get_cipher_name(tls->native_handle()));
+    co_return std::error_code{};
+  }
+
+  // ---- session set-up ------------------------------------------------------------------------
+
+  const std::string& client_name() const {
+    return options.client_name.empty() ? local_literal : options.client_name;
+  }
+
+  // STARTTLS and AUTH exist only in ESMTP: then a refused EHLO may not fall back to HELO.
+  bool requires_esmtp() const {
+    return options.tls == TlsMode::starttls || options.credentials.has_value();
+  }
+
+  awaitable<std::error_code> hello() {
+    std::string out;
+    if (auto ec = command::ehlo(out, client_name())) co_return ec;
+    if (auto ec = co_await write_commands(out)) co_return ec;
+    Reply reply;
+    if (auto ec = co_await read_reply(reply)) co_return ec;
+    if (reply.is_positive()) {
+      caps = Capabilities::from_ehlo(reply);
+      co_return std::error_code{};
+    }
+    last_reply = reply;
+    if (reply.code == 421 || requires_esmtp() || !reply.is_permanent()) {
+      co_return reply_error(reply, errc::ehlo_rejected);
+    }
+    out.clear();
+    if (auto ec = command::helo(out, client_name())) co_return ec;
+    if (auto ec = co_await write_commands(out)) co_return ec;
+    if (auto ec = co_await read_reply(reply)) co_return ec;
+    if (!reply.is_positive()) {
+      last_reply = reply;
+      co_return reply_error(reply, errc::ehlo_rejected);
+    }
+    caps = Capabilities{};
+    co_return std::error_code{};
+  }
+
+  awaitable<std::error_code> starttls() {
+    if (!caps.starttls) co_return errc::starttls_not_offered;
+    std::string out;
+    command::starttls(out);
+    if (auto ec = co_await write_commands(out)) co_return ec;
+    Reply reply;
+    if (auto ec = co_await read_reply(reply)) co_return ec;
+    if (reply.code != 220) {
+      last_reply = reply;
+      co_return reply_error(reply, errc::starttls_refused);
+    }
+    // Anything already buffered was sent before the handshake, in plaintext, by whoever could
+    // write to the connection: it must never be read as if it came over TLS.
+    if (inbox_pos != inbox.size() || parser.in_progress()) co_return errc::starttls_unexpected_data;
+    if (auto ec = co_await start_tls()) co_return ec;
+    caps = Capabilities{};  // forget everything learned before TLS
+    co_return co_await hello();
+  }
+
+  awaitable<std::error_code> authenticate() {
+    const Credentials& credentials = *options.credentials;
+    const auto mechanism = sasl::name(credentials.mechanism);
+    if (caps.auth_mechanisms.empty()) co_return errc::auth_not_offered;
+    if (!caps.offers_auth(mechanism)) {
+      detail = "configured " + std::string(mechanism) + ", the server offers";
+      for (const auto& m : caps.auth_mechanisms) detail += " " + m;
+      co_return errc::auth_mechanism_not_offered;
+    }
+    if (sasl::sends_password(credentials.mechanism) && !secure && !peer_loopback &&
+        options.plaintext_auth == PlaintextAuth::refuse) {
+      co_return errc::auth_plaintext_refused;
+    }
+    sasl::Exchange exchange(credentials.mechanism, credentials.username, credentials.password,
+                            &net::hmac_md5);
+    std::string out;
+    if (auto ec = exchange.start(out)) co_return ec;
+    if (auto ec = co_await write_commands(out, Redaction::after_verb)) co_return ec;
+    for (;;) {
+      Reply reply;
+      if (auto ec = co_await read_reply(reply)) co_return ec;
+      if (reply.code == 235) co_return std::error_code{};
+      if (reply.code != 334) {
+        last_reply = reply;
+        if (reply.code == 421) co_return errc::server_closing;
+        co_return reply.is_transient() ? errc::auth_temporary_failure : errc::auth_failed;
+      }
+      out.clear();
+      if (auto ec = exchange.respond(reply, out)) co_return ec;
+      if (auto ec = co_await write_commands(out, Redaction::whole_line)) co_return ec;
+    }
+  }
+
+  awaitable<std::error_code> open() {
+    if (!options.pin_sha256.empty() && !net::parse_pin(options.pin_sha256)) {
+      co_return errc::invalid_pin;
+    }
+    if (auto ec = co_await connect()) co_return ec;
+    if (options.tls == TlsMode::implicit) {
+      if (auto ec = co_await start_tls()) co_return ec;
+    }
+    Reply greeting;
+    if (auto ec = co_await read_reply(greeting)) co_return ec;
+    if (greeting.code != 220) {
+      last_reply = greeting;
+      co_return reply_error(greeting, errc::greeting_rejected);
+    }
+    if (auto ec = co_await hello()) co_return ec;
+    if (options.tls == TlsMode::starttls) {
+      if (auto ec = co_await starttls()) co_return ec;
+    }
+    if (options.credentials) {
+      if (auto ec = co_await authenticate()) co_return ec;
+    }
+    opened = true;
+    co_return std::error_code{};
+  }
+
+  // ---- the transaction -----------------------------------------------------------------------
+
+  struct Prepared {
+    bool needs_smtputf8 = false;
+    bool eight_bit = false;
+  };
+
+  std::error_code prepare(const Envelope& envelope, const MessageTraits& traits, Prepared& p) {
+    if (envelope.recipients.empty()) return errc::no_recipients;
+    p.needs_smtputf8 = traits.utf8_headers == Utf8Headers::yes;
+    auto check = [&](const std::string& address, bool is_sender) -> std::error_code {
+      const auto result = check_address(address, is_sender);
+      if (!result) {
+        detail = std::string(is_sender ? "sender" : "recipient") + " <" + escape_text(address) +
+                 ">: " + result.reason;
+        return result.error;
+      }
+      p.needs_smtputf8 = p.needs_smtputf8 || result.needs_smtputf8;
+      return {};
+    };
+    if (auto ec = check(envelope.from, true)) return ec;
+    for (const auto& r : envelope.recipients) {
+      if (auto ec = check(r, false)) return ec;
+    }
+    if (p.needs_smtputf8 && !caps.smtputf8) return errc::smtputf8_not_offered;
+    p.eight_bit = traits.body_class == BodyClass::eight_bit;
+    return {};
+  }
+
+  // Reads and encodes up to one chunk of the body. `done` becomes true at its end, when the
+  // encoder's finish() has been appended too.
+  std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& raw,
+                             std::string& out, bool& done) {
+    raw.resize(options.chunk_size);
+    std::size_t filled = 0;
+    while (filled < raw.size()) {
+      std::error_code ec;
+      const auto n = body.read(std::span<char>(raw.data() + filled, raw.size() - filled), ec);
+      if (ec) {
+        detail = ec.message();
+        return errc::body_read_failed;
+      }
+      if (n == 0) {
+        done = true;
+        break;
+      }
+      filled += n;
+    }
+    if (auto ec = encoder.write(std::string_view(raw.data(), filled), out)) return ec;
+    if (done) encoder.finish(out);
+    return {};
+  }
+
+  static Status recipient_status(const Reply& reply) {
+    return reply.is_positive() ? Status::ok : status_of_reply(reply);
+  }
+
+  awaitable<std::error_code> transact(const Envelope& envelope, BodySource& body,
+                                      const MessageTraits& traits, Result& result) {
+    for (const auto& r : envelope.recipients) result.recipients.push_back({r, Status::failed, {}});
+    Prepared prepared;
+    if (auto ec = prepare(envelope, traits, prepared)) co_return ec;
+
+    // The first chunk is read before anything is sent: a small message is then known whole
+    // (its 8-bit content, its exact BDAT size), and a bad one is refused before the envelope.
+    const bool use_bdat = caps.chunking;
+    BodyEncoder encoder(use_bdat ? BodyFraming::bdat : BodyFraming::data);
+    std::string raw;
+    std::string first;
+    bool body_done = false;
+    if (auto ec = read_piece(body, encoder, raw, first, body_done)) co_return ec;
+    bool eight_bit = prepared.eight_bit || encoder.saw_8bit();
+    if (eight_bit && !caps.eightbitmime) co_return errc::eightbitmime_not_offered;
+    const auto size = body.size();
+    if (caps.size_limit && *caps.size_limit > 0 && size && *size > *caps.size_limit) {
+      detail = std::to_string(*size) + " octets, the server accepts " +
+               std::to_string(*caps.size_limit);
+      co_return errc::message_too_large;
+    }
+
+    command::MailParameters params;
+    if (caps.size_limit && size) params.size = *size;
+    params.body_8bitmime = eight_bit;
+    params.smtputf8 = prepared.needs_smtputf8;
+
+    const bool pipelined = caps.pipelining;
+    const bool bdat_in_flight = use_bdat && pipelined && body_done;
+    const bool rset_first = needs_rset;
+    std::vector<std::string> lines;  // one command each, for the unpipelined path
+    {
+      std::string line;
+      if (rset_first) {
+        command::rset(line);
+        lines.push_back(std::exchange(line, {}));
+      }
+      if (auto ec = command::mail_from(line, envelope.from, params)) co_return ec;
+      lines.push_back(std::exchange(line, {}));
+      for (const auto& r : envelope.recipients) {
+        if (auto ec = command::rcpt_to(line, r)) co_return ec;
+        lines.push_back(std::exchange(line, {}));
+      }
+    }
+    std::size_t next_line = 0;
+    // Without PIPELINING each command waits for its reply.
+    auto send_next = [&]() -> awaitable<std::error_code> {
+      if (pipelined) co_return std::error_code{};
+      co_return co_await write_commands(lines[next_line++]);
+    };
+
+    if (pipelined) {
+      std::string flight;
+      for (const auto& l : lines) flight += l;
+      if (!use_bdat) command::data(flight);
+      if (bdat_in_flight) command::bdat(flight, first.size(), true);
+      transcript.client(flight);
+      if (bdat_in_flight) {
+        transcript.client_body(first.size());
+        flight += first;
+      }
+      if (auto ec = co_await write(flight)) co_return ec;
+      end_of_data_sent = bdat_in_flight;
+    }
+
+    Reply reply;
+    if (rset_first) {
+      if (auto ec = co_await send_next()) co_return ec;
+      if (auto ec = co_await read_reply(reply)) co_return ec;
+      if (!reply.is_positive()) {
+        last_reply = reply;
+        is_broken = true;
+        co_return reply_error(reply, errc::sender_rejected);
+      }
+      needs_rset = false;
+    }
+    if (auto ec = co_await send_next()) co_return ec;
+    if (auto ec = co_await read_reply(reply)) co_return ec;
+    const Reply mail_reply = reply;
+    if (!mail_reply.is_positive() && !pipelined) {
+      needs_rset = true;
+      last_reply = mail_reply;
+      for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
+      co_return reply_error(mail_reply, errc::sender_rejected);
+    }
+    std::size_t accepted = 0;
+    std::optional<Reply> transient_refusal;
+    for (auto& r : result.recipients) {
+      if (auto ec = co_await send_next()) co_return ec;
+      if (auto ec = co_await read_reply(reply)) co_return ec;
+      r.status = recipient_status(reply);
+      if (r.status == Status::ok) ++accepted;
+      if (reply.is_transient()) transient_refusal = reply;
+      r.reply = reply;
+    }
+    // The reply that explains why no recipient was accepted: a transient one, if any, since a
+    // later attempt may then succeed.
+    const Reply refusal = transient_refusal ? *transient_refusal : reply;
+
+    if (!use_bdat) {
+      if (!pipelined && accepted == 0 && mail_reply.is_positive()) {
+        needs_rset = true;
+        last_reply = refusal;
+        co_return errc::all_recipients_rejected;
+      }
+      if (!pipelined) {
+        std::string line;
+        command::data(line);
+        if (auto ec = co_await write_commands(line)) co_return ec;
+      }
+      Reply data_reply;
+      if (auto ec = co_await read_reply(data_reply)) co_return ec;
+      if (data_reply.code == 354 && (accepted == 0 || !mail_reply.is_positive())) {
+        // RFC 2920 3.1: DATA was accepted although nothing can be delivered; end it empty.
+        if (auto ec = co_await write_commands(".\r\n")) co_return ec;
+        if (auto ec = co_await read_reply(reply)) co_return ec;
+      }
+      if (!mail_reply.is_positive()) {
+        needs_rset = true;
+        last_reply = mail_reply;
+        for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
+        co_return reply_error(mail_reply, errc::sender_rejected);
+      }
+      if (accepted == 0) {
+        needs_rset = true;
+        last_reply = refusal;
+        co_return errc::all_recipients_rejected;
+      }
+      if (data_reply.code != 354) {
+        needs_rset = true;
+        last_reply = data_reply;
+        co_return reply_error(data_reply, errc::data_rejected);
+      }
+      if (auto ec = co_await stream_data(body, encoder, raw, first, body_done)) co_return ec;
+    } else if (!bdat_in_flight) {
+      if (!mail_reply.is_positive() || accepted == 0) {
+        needs_rset = true;
+        last_reply = mail_reply.is_positive() ? refusal : mail_reply;
+        if (!mail_reply.is_positive()) {
+          for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
+        }
+        co_return mail_reply.is_positive() ? errc::all_recipients_rejected
+                                           : reply_error(mail_reply, errc::sender_rejected);
+      }
+      if (auto ec = co_await stream_bdat(body, encoder, raw, first, body_done, pipelined)) {
+        co_return ec;
+      }
+    }
+
+    Reply final_reply;
+    if (auto ec = co_await read_reply(final_reply)) co_return ec;
+    result.reply = final_reply;
+    if (!mail_reply.is_positive()) {
+      needs_rset = true;
+      last_reply = mail_reply;
+      for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
+      co_return reply_error(mail_reply, errc::sender_rejected);
+    }
+    if (accepted == 0) {
+      needs_rset = true;
+      last_reply = refusal;
+      co_return errc::all_recipients_rejected;
+    }
+    if (!final_reply.is_positive()) {
+      needs_rset = true;
+      last_reply = final_reply;
+      for (auto& r : result.recipients) {
+        if (r.status == Status::ok) {
+          r.status = status_of_reply(final_reply);
+          r.reply = final_reply;
+        }
+      }
+      co_return reply_error(final_reply, errc::message_rejected);
+    }
+    co_return std::error_code{};
+  }
+
+  // DATA: the rest of the body, then exactly one end of data.
+  awaitable<std::error_code> stream_data(BodySource& body, BodyEncoder& encoder, std::string& raw,
+                                         std::string& out, bool done) {
+    std::uint64_t octets = 0;
+    for (;;) {
+      if (done) end_of_data_sent = true;  // `out` now ends with ".\r\n"
+      octets += out.size();
+      if (auto ec = co_await write(out)) co_return ec;
+      if (done) break;
+      out.clear();
+      if (auto ec = read_piece(body, encoder, raw, out, done)) {
+        // The end of data was never sent, so the server discards what it has; the connection
+        // cannot be used any more.
+        is_broken = true;
+        co_return ec;
+      }
+    }
+    transcript.client_body(octets);
+    transcript.client(".");
+    co_return std::error_code{};
+  }
+
+  // BDAT: the body in chunks, the last one marked LAST. With PIPELINING the chunks' replies are
+  // read after the last chunk; the final reply is left for the caller.
+  awaitable<std::error_code> stream_bdat(BodySource& body, BodyEncoder& encoder, std::string& raw,
+                                         std::string& chunk, bool done, bool pipelined) {
+    std::size_t unread_replies = 0;
+    for (;;) {
+      std::string flight;
+      command::bdat(flight, chunk.size(), done);
+      transcript.client(flight);
+      transcript.client_body(chunk.size());
+      flight += chunk;
+      if (auto ec = co_await write(flight)) co_return ec;
+      if (done) {
+        end_of_data_sent = true;
+        break;
+      }
+      if (pipelined) {
+        ++unread_replies;
+      } else {
+        Reply reply;
+        if (auto ec = co_await read_reply(reply)) co_return ec;
+        if (!reply.is_positive()) {
+          last_reply = reply;
+          is_broken = true;  // the server's state after a refused chunk is unknown
+          co_return reply_error(reply, errc::message_rejected);
+        }
+      }
+      chunk.clear();
+      if (auto ec = read_piece(body, encoder, raw, chunk, done)) {
+        is_broken = true;  // LAST was never sent; the server discards the chunks
+        co_return ec;
+      }
+    }
+    while (unread_replies-- > 0) {
+      Reply reply;
+      if (auto ec = co_await read_reply(reply)) co_return ec;
+      if (!reply.is_positive()) {
+        last_reply = reply;
+        is_broken = true;
+        co_return reply_error(reply, errc::message_rejected);
+      }
+    }
+    co_return std::error_code{};
+  }
+
+  awaitable<std::error_code> quit() {
+    std::string out;
+    command::quit(out);
+    if (auto ec = co_await write_commands(out)) co_return ec;
+    Reply reply;
+    co_return co_await read_reply(reply);
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------
+
+  void reset_connection() {
+    error_code ignored;
+    tls.reset();
+    socket.close(ignored);
+    socket = tcp::socket(io);
+    inbox.clear();
+    inbox_pos = 0;
+    parser = ReplyParser(options.reply_limits);
+    caps = Capabilities{};
+    opened = false;
+    secure = false;
+    needs_rset = false;
+  }
+
+  void fail(Result& result, std::error_code ec) {
+    result.error = ec;
+    result.status = classify(ec, last_reply, end_of_data_sent ? DataPhase::after_end_of_data
+                                                               : DataPhase::before_end_of_data);
+    if (last_reply) {
+      result.reply = last_reply;
+      if (detail.empty()) detail = "server replied " + last_reply->display();
+    }
+    result.detail = detail;
+    if (is_transport_error(ec) || ec == errc::server_closing ||
+        ec == errc::starttls_unexpected_data || !opened) {
+      is_broken = true;
+    }
+  }
+
+  void finish(Result& result, std::error_code ec, std::string_view what) {
+    if (ec) fail(result, ec);
+    if (is_broken) {
+      reset_connection();
+      transcript.note("connection closed");
+    }
+    result.transcript = transcript.take();
+    auto log = logger();
+    if (result.ok()) {
+      log->debug("{}: {}", what, result.describe());
+    } else {
+      log->info("{}: {}", what, result.describe());
+    }
+    log->trace("transcript:\n{}", result.transcript);
+  }
+
+  void begin() {
+    detail.clear();
+    last_reply.reset();
+    end_of_data_sent = false;
+  }
+
+  Result do_open() {
+    begin();
+    if (is_broken) reset_connection(), is_broken = false;
+    Result result;
+    std::error_code ec;
+    if (!opened) ec = run(open());
+    finish(result, ec, "open");
+    return result;
+  }
+};
+
+Session::Session(SessionOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Session::~Session() = default;
+
+Result Session::open() { return impl_->do_open(); }
+
+Result Session::send(const Envelope& envelope, BodySource& body, const MessageTraits& traits) {
+  auto& impl = *impl_;
+  std::string opening_transcript;
+  if (!impl.opened) {
+    Result opening = impl.do_open();
+    if (!opening.ok()) {
+      for (const auto& r : envelope.recipients) {
+        opening.recipients.push_back({r, opening.status, {}});
+      }
+      return opening;
+    }
+    opening_transcript = std::move(opening.transcript);
+  }
+  impl.begin();
+  Result result;
+  const auto ec = impl.run(impl.transact(envelope, body, traits, result));
+  impl.finish(result, ec, "send");
+  result.transcript.insert(0, opening_transcript);
+  return result;
+}
+
+void Session::close() {
+  auto& impl = *impl_;
+  if (impl.opened && !impl.is_broken) {
+    impl.begin();
+    (void)impl.run(impl.quit());
+  }
+  impl.reset_connection();
+  impl.is_broken = false;
+  impl.transcript.take();
+}
+
+bool Session::is_open() const { return impl_->opened; }
+bool Session::broken() const { return impl_->is_broken; }
+const Capabilities& Session::capabilities() const { return impl_->caps; }
+const SessionOptions& Session::options() const { return impl_->options; }
+
+}  // namespace smtp

@@ -1,0 +1,44 @@
+#pragma once
+// One SMTP session: a connection to a server that can carry many messages, one at a time.
+//
+// The calls block the calling thread while the session's own event loop runs the exchange (so
+// a session never shares an event loop and its deadlines with another). A session is used by one
+// thread at a time; a pool hands it out. Once it reports `broken()`, it must not be reused.
+
+#include <memory>
+
+#include "smtp/message.hpp"
+#include "smtp/options.hpp"
+#include "smtp/protocol/capabilities.hpp"
+#include "smtp/result.hpp"
+
+namespace smtp {
+
+class Session {
+ public:
+  explicit Session(SessionOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Connects, negotiates TLS, says EHLO and authenticates. Sends no mail.
+  Result open();
+
+  // Sends one message, opening the session first if needed.
+  Result send(const Envelope& envelope, BodySource& body, const MessageTraits& traits = {});
+
+  // Says QUIT (bounded by the time-out) and closes. Safe to call at any time.
+  void close();
+
+  bool is_open() const;
+  // True once the session can carry no more mail (lost, timed out, or protocol broken).
+  bool broken() const;
+  const Capabilities& capabilities() const;
+  const SessionOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace smtp
