@@ -46,10 +46,6 @@ std::string address_literal(const asio::ip::address& address) {
   return "[" + address.to_string() + "]";
 }
 
-std::error_code reply_error(const Reply& reply, errc otherwise) {
-  return reply.code == 421 ? errc::server_closing : otherwise;
-}
-
 }  // namespace
 
 struct Session::Impl {
@@ -156,6 +152,11 @@ struct Session::Impl {
       if (parsed) {
         reply = std::move(*parsed);
         transcript.server(reply);
+        if (reply.code == 421) {
+          // The server is closing the connection, whatever was asked (RFC 5321 3.8).
+          last_reply = reply;
+          result = errc::server_closing;
+        }
         break;
       }
       inbox.clear();  // the parser holds whatever it consumed
@@ -259,8 +260,8 @@ struct Session::Impl {
       co_return std::error_code{};
     }
     last_reply = reply;
-    if (reply.code == 421 || requires_esmtp() || !reply.is_permanent()) {
-      co_return reply_error(reply, errc::ehlo_rejected);
+    if (requires_esmtp() || !reply.is_permanent()) {
+      co_return errc::ehlo_rejected;
     }
     out.clear();
     if (auto ec = command::helo(out, client_name())) co_return ec;
@@ -268,7 +269,7 @@ struct Session::Impl {
     if (auto ec = co_await read_reply(reply)) co_return ec;
     if (!reply.is_positive()) {
       last_reply = reply;
-      co_return reply_error(reply, errc::ehlo_rejected);
+      co_return errc::ehlo_rejected;
     }
     caps = Capabilities{};
     co_return std::error_code{};
@@ -283,7 +284,7 @@ struct Session::Impl {
     if (auto ec = co_await read_reply(reply)) co_return ec;
     if (reply.code != 220) {
       last_reply = reply;
-      co_return reply_error(reply, errc::starttls_refused);
+      co_return errc::starttls_refused;
     }
     // Anything already buffered was sent before the handshake, in plaintext, by whoever could
     // write to the connection: it must never be read as if it came over TLS.
@@ -317,7 +318,6 @@ struct Session::Impl {
       if (reply.code == 235) co_return std::error_code{};
       if (reply.code != 334) {
         last_reply = reply;
-        if (reply.code == 421) co_return errc::server_closing;
         co_return reply.is_transient() ? errc::auth_temporary_failure : errc::auth_failed;
       }
       out.clear();
@@ -338,7 +338,7 @@ struct Session::Impl {
     if (auto ec = co_await read_reply(greeting)) co_return ec;
     if (greeting.code != 220) {
       last_reply = greeting;
-      co_return reply_error(greeting, errc::greeting_rejected);
+      co_return errc::greeting_rejected;
     }
     if (auto ec = co_await hello()) co_return ec;
     if (options.tls == TlsMode::starttls) {
@@ -481,7 +481,7 @@ struct Session::Impl {
       if (!reply.is_positive()) {
         last_reply = reply;
         is_broken = true;
-        co_return reply_error(reply, errc::sender_rejected);
+        co_return errc::sender_rejected;
       }
       needs_rset = false;
     }
@@ -492,7 +492,7 @@ struct Session::Impl {
       needs_rset = true;
       last_reply = mail_reply;
       for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-      co_return reply_error(mail_reply, errc::sender_rejected);
+      co_return errc::sender_rejected;
     }
     std::size_t accepted = 0;
     std::optional<Reply> transient_refusal;
@@ -530,7 +530,7 @@ struct Session::Impl {
         needs_rset = true;
         last_reply = mail_reply;
         for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-        co_return reply_error(mail_reply, errc::sender_rejected);
+        co_return errc::sender_rejected;
       }
       if (accepted == 0) {
         needs_rset = true;
@@ -540,7 +540,7 @@ struct Session::Impl {
       if (data_reply.code != 354) {
         needs_rset = true;
         last_reply = data_reply;
-        co_return reply_error(data_reply, errc::data_rejected);
+        co_return errc::data_rejected;
       }
       if (auto ec = co_await stream_data(body, encoder, raw, first, body_done)) co_return ec;
     } else if (!bdat_in_flight) {
@@ -551,7 +551,7 @@ struct Session::Impl {
           for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
         }
         co_return mail_reply.is_positive() ? errc::all_recipients_rejected
-                                           : reply_error(mail_reply, errc::sender_rejected);
+                                           : errc::sender_rejected;
       }
       if (auto ec = co_await stream_bdat(body, encoder, raw, first, body_done, pipelined)) {
         co_return ec;
@@ -565,7 +565,7 @@ struct Session::Impl {
       needs_rset = true;
       last_reply = mail_reply;
       for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-      co_return reply_error(mail_reply, errc::sender_rejected);
+      co_return errc::sender_rejected;
     }
     if (accepted == 0) {
       needs_rset = true;
@@ -581,7 +581,7 @@ struct Session::Impl {
           r.reply = final_reply;
         }
       }
-      co_return reply_error(final_reply, errc::message_rejected);
+      co_return errc::message_rejected;
     }
     co_return std::error_code{};
   }
@@ -632,7 +632,7 @@ struct Session::Impl {
         if (!reply.is_positive()) {
           last_reply = reply;
           is_broken = true;  // the server's state after a refused chunk is unknown
-          co_return reply_error(reply, errc::message_rejected);
+          co_return errc::message_rejected;
         }
       }
       chunk.clear();
@@ -647,7 +647,7 @@ struct Session::Impl {
       if (!reply.is_positive()) {
         last_reply = reply;
         is_broken = true;
-        co_return reply_error(reply, errc::message_rejected);
+        co_return errc::message_rejected;
       }
     }
     co_return std::error_code{};
