@@ -166,11 +166,15 @@ TEST_CASE("a public-key pin is checked after verification") {
     CHECK(peer.received().empty());
   }
   SUBCASE("a malformed pin is refused before connecting") {
-    ScriptedPeer peer({});
-    auto options = tls_options(peer, smtp::TlsMode::implicit);
+    smtp::SessionOptions options;
+    options.host = "127.0.0.1";
+    options.port = 9;  // nothing is contacted
+    options.tls = smtp::TlsMode::implicit;
     options.pin_sha256 = "not-a-pin";
-    const auto result = exchange(peer, options, [](smtp::Session& s) { return s.open(); });
+    smtp::Session session(options);
+    const auto result = session.open();
     CHECK(result.error == smtp::errc::invalid_pin);
+    CHECK(result.transcript.find("connected") == std::string::npos);
   }
 }
 

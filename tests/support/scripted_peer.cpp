@@ -208,7 +208,7 @@ class ScriptedPeer::Impl {
   const TlsIdentity implicit_identity_;
   const Clock::time_point deadline_;
   UniqueFd listener_;
-  UniqueFd wake_read_;   // readable once the owner asks the thread to stop
+  UniqueFd wake_read_;  // readable once the owner asks the thread to stop
   UniqueFd wake_write_;
   std::uint16_t port_ = 0;
 
@@ -222,12 +222,15 @@ class ScriptedPeer::Impl {
   std::vector<std::string> events_;
   bool completed_ = false;
 
-  std::thread thread_;  // last: started once everything above is ready
+  std::thread thread_;  // started by the constructor once everything above is ready
 };
 
 ScriptedPeer::Impl::Impl(std::vector<Step> script, PeerTls tls, TlsIdentity id,
                          std::chrono::milliseconds time_limit)
-    : script_(std::move(script)), tls_(tls), implicit_identity_(id), deadline_(Clock::now() + time_limit) {
+    : script_(std::move(script)),
+      tls_(tls),
+      implicit_identity_(id),
+      deadline_(Clock::now() + time_limit) {
   listen_on_loopback();
   std::array<int, 2> wake{};
   if (::pipe2(wake.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -346,7 +349,8 @@ void ScriptedPeer::Impl::run_step(const Step& step) {
 std::string ScriptedPeer::Impl::where() const {
   switch (phase_) {
     case Phase::connecting: return " before the first step";
-    case Phase::steps: return " at step " + std::to_string(step_) + " (" + kind_name(script_[step_].kind) + ")";
+    case Phase::steps:
+      return " at step " + std::to_string(step_) + " (" + kind_name(script_[step_].kind) + ")";
     case Phase::closing: return " after the script";
   }
   return {};
@@ -400,7 +404,8 @@ void ScriptedPeer::Impl::start_tls(TlsIdentity id, bool after_starttls) {
     switch (abort.why) {
       case Abort::stopped:
       case Abort::handshake_failed: throw;
-      case Abort::client_closed: throw ScriptAbort{Abort::handshake_failed, "connection closed by the client"};
+      case Abort::client_closed:
+        throw ScriptAbort{Abort::handshake_failed, "connection closed by the client"};
       case Abort::timed_out: throw ScriptAbort{Abort::handshake_failed, "timeout"};
       case Abort::io_error:
       case Abort::no_connection: throw ScriptAbort{Abort::handshake_failed, abort.detail};

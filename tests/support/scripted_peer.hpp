@@ -23,7 +23,9 @@
 //
 // Events (events()), in the order they happened:
 //   "tls-handshake-ok"
-//   "tls-handshake-failed: <reason>"  e.g. "...: tlsv1 alert unknown ca"; ends the script
+//   "tls-handshake-failed: <reason>"  OpenSSL's reason ("tlsv1 alert unknown ca" when the
+//                                     client rejects the certificate), "timeout", or
+//                                     "connection closed by the client"; ends the script
 //   "plaintext-after-starttls"        the client sent bytes after the STARTTLS command that
 //                                     are not a TLS ClientHello; the handshake then fails
 //   "tls-close-notify"                the client sent a TLS close_notify (the peer answers it)
@@ -67,9 +69,9 @@ enum class StepKind {
 // One step of a script; build it with the helpers below.
 struct Step {
   StepKind kind;
-  std::string bytes{};                  // send*: what to send
-  std::size_t count = 0;                // expect_lines: lines; expect_bytes: bytes
-  std::chrono::milliseconds duration{}; // send_trickle: gap between bytes; wait_ms: pause
+  std::string bytes{};                               // send*: what to send
+  std::size_t count = 0;                             // expect_lines: lines; expect_bytes: bytes
+  std::chrono::milliseconds duration{};              // send_trickle: gap between bytes; wait_ms: pause
   TlsIdentity identity = TlsIdentity::trusted_leaf;  // start_tls
 };
 

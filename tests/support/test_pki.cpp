@@ -20,8 +20,8 @@ namespace {
 
 using namespace detail;
 
-constexpr long kValidBeforeNow = 60L * 60;         // one hour, in seconds
-constexpr long kValidAfterNow = 24L * 60 * 60;     // one day
+constexpr long kValidBeforeNow = 60L * 60;      // one hour, in seconds
+constexpr long kValidAfterNow = 24L * 60 * 60;  // one day
 
 [[noreturn]] void fail(std::string_view what) {
   std::array<char, 256> reason{};
@@ -51,7 +51,8 @@ X509NamePtr make_name(const std::string& common_name) {
   X509NamePtr name(X509_NAME_new());
   const auto add = [&](const char* field, const std::string& value) {
     check(X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) == 1,
+                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                     0) == 1,
           "subject name");
   };
   add("O", "smtp-connection tests");
@@ -80,7 +81,8 @@ X509Ptr make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EVP_PKEY* i
 
   const X509NamePtr subject = make_name(spec.common_name);
   check(X509_set_subject_name(cert.get(), subject.get()) == 1, "subject");
-  check(X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject.get()) == 1, "issuer");
+  check(X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject.get()) == 1,
+        "issuer");
   check(X509_set_pubkey(cert.get(), key) == 1, "public key");
 
   X509V3_CTX ctx;
@@ -135,7 +137,8 @@ std::vector<unsigned char> spki_sha256(X509* cert) {
 
   std::vector<unsigned char> digest(EVP_MAX_MD_SIZE);
   unsigned int digest_size = 0;
-  check(EVP_Digest(der.data(), der.size(), digest.data(), &digest_size, EVP_sha256(), nullptr) == 1, "SHA-256");
+  check(EVP_Digest(der.data(), der.size(), digest.data(), &digest_size, EVP_sha256(), nullptr) == 1,
+        "SHA-256");
   digest.resize(digest_size);
   return digest;
 }
@@ -159,10 +162,12 @@ std::string to_hex(const std::vector<unsigned char>& bytes) {
 }
 
 std::string write_temp_file(std::string_view stem, const std::string& contents) {
-  std::string path = (std::filesystem::temp_directory_path() / (std::string(stem) + "-XXXXXX.pem")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / (std::string(stem) + "-XXXXXX.pem")).string();
   const int fd = ::mkstemps(path.data(), 4);  // 4 = the length of ".pem"
   if (fd < 0) throw std::runtime_error("test PKI: cannot create a file in the temporary directory");
-  const bool written = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
+  const bool written =
+      ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
   ::close(fd);
   if (!written) throw std::runtime_error("test PKI: cannot write " + path);
   return path;
@@ -183,7 +188,8 @@ TestPki::TestPki() {
   leaf_key_pem = key_to_pem(leaf_key.get());
 
   const PkeyPtr untrusted_key = make_p256_key();
-  const X509Ptr untrusted = make_cert({"localhost", kServerNames}, untrusted_key.get(), nullptr, untrusted_key.get());
+  const X509Ptr untrusted =
+      make_cert({"localhost", kServerNames}, untrusted_key.get(), nullptr, untrusted_key.get());
   untrusted_cert_pem = cert_to_pem(untrusted.get());
   untrusted_key_pem = key_to_pem(untrusted_key.get());
 
@@ -204,9 +210,7 @@ TestPki::TestPki() {
   ca_file_path_ = write_temp_file("smtp-test-ca", ca_pem);
 }
 
-TestPki::~TestPki() {
-  std::remove(ca_file_path_.c_str());
-}
+TestPki::~TestPki() { std::remove(ca_file_path_.c_str()); }
 
 const std::string& TestPki::cert_pem(TlsIdentity id) const {
   switch (id) {

@@ -21,7 +21,7 @@ enum class TlsIdentity { trusted_leaf, untrusted_self_signed, wrong_name };
 
 class TestPki {
  public:
-  TestPki();  // generates everything; use test_pki() rather than constructing one
+  TestPki();   // generates everything; use test_pki() rather than constructing one
   ~TestPki();  // removes the CA file
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
@@ -44,7 +44,9 @@ class TestPki {
   // SHA-256 over the DER SubjectPublicKeyInfo of the trusted leaf: the HPKP pin-sha256
   // value (base64, as in curl --pinnedpubkey "sha256//<base64>") and the same 32 bytes as
   // lowercase hex.
-  const std::string& leaf_spki_sha256_base64() const { return spki_sha256_base64(TlsIdentity::trusted_leaf); }
+  const std::string& leaf_spki_sha256_base64() const {
+    return spki_sha256_base64(TlsIdentity::trusted_leaf);
+  }
   const std::string& leaf_spki_sha256_hex() const { return spki_sha256_hex(TlsIdentity::trusted_leaf); }
 
   // The same, for any of the three server identities.
