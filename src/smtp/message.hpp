@@ -33,15 +33,15 @@ class BodySource {
   virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
 };
 
-// A body held in memory; the bytes must outlive the send.
+// A body held in memory (owned, so no caller can leave it dangling).
 class BufferBody final : public BodySource {
  public:
-  explicit BufferBody(std::string_view bytes) : bytes_(bytes) {}
+  explicit BufferBody(std::string bytes) : bytes_(std::move(bytes)) {}
   std::size_t read(std::span<char> buffer, std::error_code& ec) override;
   std::optional<std::uint64_t> size() const override { return bytes_.size(); }
 
  private:
-  std::string_view bytes_;
+  std::string bytes_;
   std::size_t offset_ = 0;
 };
 

@@ -40,7 +40,7 @@ inline Step greeting() { return send("220 mx.test ESMTP ready"); }
 inline smtp::Result send_text(smtp::Session& session, std::string_view body,
                               std::vector<std::string> recipients = {"bob@example.test"},
                               std::string from = "alice@example.test") {
-  smtp::BufferBody source(body);
+  smtp::BufferBody source{std::string(body)};
   return session.send(smtp::Envelope{std::move(from), std::move(recipients)}, source);
 }
 
