@@ -9,6 +9,7 @@ Status status_of_reply(const Reply& reply) {
 }
 
 bool is_transport_error(std::error_code ec) {
+  if (!ec) return false;
   if (ec.category() != category()) return true;
   switch (static_cast<errc>(ec.value())) {
     case errc::timeout:
