@@ -155,7 +155,8 @@ struct Connection {
 
 class ScriptedPeer::Impl {
  public:
-  Impl(std::vector<Step> script, PeerTls tls, TlsIdentity id, std::chrono::milliseconds time_limit);
+  Impl(std::vector<Step> script, PeerTls tls, TlsIdentity id, std::chrono::milliseconds time_limit,
+       const std::string& address);
   ~Impl();
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -170,7 +171,7 @@ class ScriptedPeer::Impl {
  private:
   enum class Phase { connecting, steps, closing };
 
-  void listen_on_loopback();
+  void listen_on(const std::string& address);
   void run();
   void run_step(const Step& step);
   void record_abort(const ScriptAbort& abort);
@@ -226,12 +227,12 @@ class ScriptedPeer::Impl {
 };
 
 ScriptedPeer::Impl::Impl(std::vector<Step> script, PeerTls tls, TlsIdentity id,
-                         std::chrono::milliseconds time_limit)
+                         std::chrono::milliseconds time_limit, const std::string& address)
     : script_(std::move(script)),
       tls_(tls),
       implicit_identity_(id),
       deadline_(Clock::now() + time_limit) {
-  listen_on_loopback();
+  listen_on(address);
   std::array<int, 2> wake{};
   if (::pipe2(wake.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
     throw std::system_error(errno, std::generic_category(), "ScriptedPeer: pipe2");
@@ -252,16 +253,18 @@ void ScriptedPeer::Impl::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ScriptedPeer::Impl::listen_on_loopback() {
+void ScriptedPeer::Impl::listen_on(const std::string& address) {
   listener_ = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    throw std::invalid_argument("ScriptedPeer: not an IPv4 address: " + address);
+  }
   socklen_t size = sizeof addr;
   if (listener_.get() < 0 || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
       ::listen(listener_.get(), SOMAXCONN) != 0 ||
       ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
-    throw std::system_error(errno, std::generic_category(), "ScriptedPeer: listen on 127.0.0.1");
+    throw std::system_error(errno, std::generic_category(), "ScriptedPeer: listen on " + address);
   }
   port_ = ntohs(addr.sin_port);
 }
@@ -617,8 +620,8 @@ void ScriptedPeer::Impl::pause(std::chrono::milliseconds duration) {
 // --- ScriptedPeer ------------------------------------------------------------------------
 
 ScriptedPeer::ScriptedPeer(std::vector<Step> script, PeerTls tls, TlsIdentity id,
-                           std::chrono::milliseconds time_limit)
-    : impl_(std::make_unique<Impl>(std::move(script), tls, id, time_limit)) {}
+                           std::chrono::milliseconds time_limit, const std::string& address)
+    : impl_(std::make_unique<Impl>(std::move(script), tls, id, time_limit, address)) {}
 
 ScriptedPeer::~ScriptedPeer() = default;
 

@@ -112,11 +112,14 @@ class ScriptedPeer {
  public:
   static constexpr std::chrono::milliseconds kDefaultTimeLimit{30'000};
 
-  // Listens on 127.0.0.1 (ephemeral port) before returning, then plays the script on a
+  // Listens on `address` (ephemeral port) before returning, then plays the script on a
   // thread: accept, [TLS handshake,] the steps, then read until the client closes.
+  // `address` is the IPv4 address to listen on (a non-loopback one for tests that run in a
+  // network namespace of their own).
   explicit ScriptedPeer(std::vector<Step> script, PeerTls tls = PeerTls::none,
                         TlsIdentity id = TlsIdentity::trusted_leaf,
-                        std::chrono::milliseconds time_limit = kDefaultTimeLimit);
+                        std::chrono::milliseconds time_limit = kDefaultTimeLimit,
+                        const std::string& address = "127.0.0.1");
   ~ScriptedPeer();  // stops the thread at once, closes the sockets
   ScriptedPeer(const ScriptedPeer&) = delete;
   ScriptedPeer& operator=(const ScriptedPeer&) = delete;

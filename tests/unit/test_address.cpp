@@ -83,6 +83,17 @@ TEST_CASE("address: malformed address literals are refused") {
   check_invalid("user@[1.2.3.4]>");
 }
 
+TEST_CASE("address: malformed IPv6 address literals are refused") {
+  // RFC 5321 4.1.3: IPv6-addr is at most 8 groups of 1-4 hex digits, with at most one "::",
+  // optionally ending in an IPv4 address.
+  check_invalid("user@[IPv6:1:2:3:4:5:6:7:8:9]");  // nine groups
+  check_invalid("user@[IPv6:12345::1]");          // a group of five hex digits
+  check_invalid("user@[IPv6:1::2::3]");           // two "::"
+  check_invalid("user@[IPv6:::::]");
+  check_invalid("user@[IPv6:1.2.3.4]");           // IPv4 alone is not an IPv6 literal
+  check_invalid("user@[IPv6:.]");
+}
+
 TEST_CASE("address: UTF-8 addresses are valid but need SMTPUTF8") {
   check_valid("j\xc3\xb6rg@example.com", true);                           // jörg@
   check_valid("user@b\xc3\xbc" "cher.example", true);                     // bücher.example
@@ -143,6 +154,15 @@ TEST_CASE("address: CR, LF and NUL anywhere are refused") {
     check_invalid("user@exam" + bad + "ple.com");
     check_invalid("user@example.com" + bad);
     check_invalid("\"us" + bad + "er\"@example.com");
+  }
+}
+
+TEST_CASE("address: the reason for refusing CR, LF or NUL says so") {
+  for (const std::string& address : {"a\r@example.com"s, "a@exa\nmple.com"s, "\"a\0\"@example.com"s}) {
+    INFO("address: ", smtp::escape_text(address));
+    const auto check = check_address(address);
+    CHECK(check.error == err(errc::invalid_address));
+    CHECK(check.reason.find("CR, LF or NUL") != std::string::npos);
   }
 }
 

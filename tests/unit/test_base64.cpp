@@ -73,3 +73,9 @@ TEST_CASE("base64: strict decode refuses characters outside the alphabet") {
     CHECK_FALSE(base64::decode(text));
   }
 }
+
+TEST_CASE("base64: decode reads only the bytes it is given") {
+  const std::string_view text = "Zm9vYmFy";
+  CHECK_FALSE(base64::decode(text.substr(0, 6)));  // "Zm9vYm": the rest of the buffer is not its
+  CHECK(base64::decode(text.substr(0, 4)) == std::optional<std::string>{"foo"});
+}

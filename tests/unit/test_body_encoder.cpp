@@ -24,6 +24,13 @@ using unit::err;
 
 namespace {
 
+// The body for a failure message: escaped, and cut short when long.
+std::string shown(std::string_view body) {
+  auto text = smtp::escape_text(body.substr(0, 120));
+  if (body.size() > 120) text += "... (" + std::to_string(body.size()) + " octets)";
+  return text;
+}
+
 struct Encoded {
   std::string out;
   std::error_code ec;
@@ -52,13 +59,15 @@ std::vector<std::string> one_byte_pieces(std::string_view body) {
 // Encodes `body` whole, byte by byte and split in two at every position (for bodies short
 // enough); checks that all agree and returns the whole-body result.
 Encoded encode(std::string_view body, BodyFraming framing = BodyFraming::data) {
-  INFO("body: ", smtp::escape_text(body));
+  INFO("body: ", shown(body));
   const auto whole = encode_pieces({std::string(body)}, framing);
 
   const auto bytewise = encode_pieces(one_byte_pieces(body), framing);
   CHECK(bytewise.ec == whole.ec);
-  CHECK(bytewise.saw_8bit == whole.saw_8bit);
-  if (!whole.ec) CHECK(bytewise.out == whole.out);
+  if (!whole.ec) {  // after an error the partial output and saw_8bit depend on where it stopped
+    CHECK(bytewise.out == whole.out);
+    CHECK(bytewise.saw_8bit == whole.saw_8bit);
+  }
 
   if (body.size() <= 256) {
     std::size_t first_mismatch = std::string::npos;
@@ -86,7 +95,7 @@ bool only_crlf(std::string_view s) {
 // The DATA wire form, with the CRLF that ended the DATA command in front: "\r\n.\r\n" occurs
 // exactly once, at the very end, and no line before it is a lone dot.
 void check_data_wire(const std::string& out) {
-  INFO("wire: ", smtp::escape_text(out));
+  INFO("wire: ", shown(out));
   const std::string wire = "\r\n" + out;
   CHECK(only_crlf(wire));
   CHECK(count_of(wire, "\r\n.\r\n") == 1);

@@ -408,7 +408,7 @@ TEST_CASE("reply: an enhanced status code is read from the first line") {
     CHECK(status->to_string() == "2.123.456");
   }
   SUBCASE("multi-line: taken from the first line") {
-    CHECK(enhanced_of("250-2.0.0 first\r\n250 2.0.0 second\r\n") == EnhancedStatus{2, 0, 0});
+    CHECK(enhanced_of("250-2.1.0 first\r\n250 2.0.0 second\r\n") == EnhancedStatus{2, 1, 0});
   }
 }
 
@@ -425,6 +425,7 @@ TEST_CASE("reply: text that is not a valid enhanced status code gives none") {
       {"four-digit subject", "250 2.1234.5 x\r\n"},
       {"four-digit detail", "250 2.1.1234 x\r\n"},
       {"two-digit class", "250 22.1.1 x\r\n"},
+      {"class with a leading zero", "250 02.1.1 x\r\n"},
       {"four parts", "250 2.0.0.1 x\r\n"},
       {"trailing garbage", "250 2.0.0x\r\n"},
       {"empty part", "250 2..0 x\r\n"},
