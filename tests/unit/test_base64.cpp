@@ -79,3 +79,10 @@ TEST_CASE("base64: decode reads only the bytes it is given") {
   CHECK_FALSE(base64::decode(text.substr(0, 6)));  // "Zm9vYm": the rest of the buffer is not its
   CHECK(base64::decode(text.substr(0, 4)) == std::optional<std::string>{"foo"});
 }
+
+TEST_CASE("base64: strict decode refuses non-canonical padding bits") {
+  CHECK(base64::decode("Zg==") == std::optional<std::string>{"f"});
+  CHECK_FALSE(base64::decode("Zh=="));  // same byte, but unused bits set
+  CHECK(base64::decode("Zm8=") == std::optional<std::string>{"fo"});
+  CHECK_FALSE(base64::decode("Zm9="));
+}

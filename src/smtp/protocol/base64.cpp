@@ -69,6 +69,8 @@ std::optional<std::string> decode(std::string_view text) {
       if (v < 0) return std::nullopt;
       n = (n << 6) | static_cast<std::uint32_t>(v);
     }
+    // Canonical encodings only: the bits padding leaves unused must be zero (RFC 4648 3.5).
+    if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) return std::nullopt;
     out += static_cast<char>((n >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
     if (pad < 1) out += static_cast<char>(n & 0xff);
