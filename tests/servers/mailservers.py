@@ -617,6 +617,11 @@ def setup_postfix(lay, ports):
     lay.bin.mkdir()
     shutil.copy(HERE / "capture.py", lay.capture)
     lay.capture.chmod(0o755)
+    # Postfix will not load a main.cf or texthash file whose mtime is not yet in the past (it
+    # sleeps in 300 ms steps until the file is "old"); backdating saves ~2 s per start.
+    past = time.time() - 60
+    for f in lay.postfix.iterdir():
+        os.utime(f, (past, past))
     lay.delivered.mkdir()
     (lay.delivered / ".tmp").mkdir()
     for d in (lay.delivered, lay.delivered / ".tmp"):
