@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   # libraries (Boost 1.81: Asio and Beast are header-only; OpenSSL for TLS)
   libboost1.81-dev libssl-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev

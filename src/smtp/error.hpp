@@ -10,8 +10,8 @@ namespace smtp {
 enum class errc {
   // Bad input: nothing was sent.
   invalid_address = 1,
-  forbidden_character,       // CR, LF or NUL in something that would become a command line
-  invalid_credentials,       // NUL/CR/LF in a user name or password
+  forbidden_character,  // CR, LF or NUL in something that would become a command line
+  invalid_credentials,  // NUL/CR/LF in a user name or password
   no_recipients,
   body_contains_nul,
   body_line_too_long,

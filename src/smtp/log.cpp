@@ -1,15 +1,15 @@
 #include "smtp/log.hpp"
 
-#include <atomic>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <atomic>
 
 namespace smtp {
 namespace {
 
 std::shared_ptr<spdlog::logger> make_default() {
-  auto log = std::make_shared<spdlog::logger>("smtp",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto log =
+      std::make_shared<spdlog::logger>("smtp", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   log->set_level(spdlog::level::warn);
   return log;
 }

@@ -35,11 +35,11 @@ struct SessionOptions {
   std::string ca_file;     // extra trusted CA certificates (PEM), besides the system store
   std::string pin_sha256;  // SHA-256 of the server's public key (base64 or hex); checked too
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // bounds every network wait
-  std::optional<Credentials> credentials;  // SMTP AUTH when set
+  std::optional<Credentials> credentials;                       // SMTP AUTH when set
   PlaintextAuth plaintext_auth = PlaintextAuth::refuse;
   std::string client_name;  // EHLO argument; empty: the local address as an address literal
   ReplyLimits reply_limits;
-  std::size_t chunk_size = 256 * 1024;  // octets per BDAT chunk and per body read
+  std::size_t chunk_size = std::size_t{256} * 1024;  // octets per BDAT chunk and per body read
 };
 
 }  // namespace smtp

@@ -28,11 +28,11 @@ struct RecipientResult {
 
 struct Result {
   Status status = Status::ok;
-  std::error_code error;        // what went wrong, in smtp::category() (empty when ok)
-  std::string detail;           // specifics: the escaped server reply, the address, the TLS reason
-  std::optional<Reply> reply;   // the server's final reply, when there was one
+  std::error_code error;       // what went wrong, in smtp::category() (empty when ok)
+  std::string detail;          // specifics: the escaped server reply, the address, the TLS reason
+  std::optional<Reply> reply;  // the server's final reply, when there was one
   std::vector<RecipientResult> recipients;
-  std::string transcript;       // the conversation, secrets redacted and server text escaped
+  std::string transcript;  // the conversation, secrets redacted and server text escaped
 
   bool ok() const { return status == Status::ok; }
   // One line for a user: what happened, why, and the setting to change. Never holds a secret.

@@ -1,5 +1,6 @@
 #include "mail_servers.hpp"
 
+#include <unistd.h>
 #include <atomic>
 #include <boost/json/src.hpp>
 #include <cstdlib>
@@ -8,7 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace servers {
 namespace {

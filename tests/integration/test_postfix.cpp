@@ -16,10 +16,15 @@ const std::string recipient = "bob@example.test";
 std::string message(const std::string& id, const std::string& subject, const std::string& body) {
   return "From: Alice <alice@example.test>\r\n"
          "To: Bob <bob@example.test>\r\n"
-         "Subject: " + subject + "\r\n"
-         "Message-ID: " + id + "\r\n"
+         "Subject: " +
+         subject +
+         "\r\n"
+         "Message-ID: " +
+         id +
+         "\r\n"
          "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\n"
-         "\r\n" + body;
+         "\r\n" +
+         body;
 }
 
 // Sends `bytes` from alice to `to` and returns what Postfix delivered to the first recipient.
@@ -37,7 +42,8 @@ std::optional<servers::Delivery> send_and_fetch(smtp::Session& session, const st
 
 void check_delivered_exactly(smtp::Session& session, const std::string& test) {
   const auto id = servers::unique_id(test);
-  const auto sent = message(id, test, "Hello Bob,\r\n.a line with a leading dot\r\n..two\r\nbye\r\n");
+  const auto sent =
+      message(id, test, "Hello Bob,\r\n.a line with a leading dot\r\n..two\r\nbye\r\n");
   const auto delivered = send_and_fetch(session, id, sent);
   REQUIRE(delivered);
   CHECK(delivered->message == sent);
@@ -53,10 +59,10 @@ TEST_CASE("every TLS mode delivers byte for byte") {
     const char* port;
     smtp::TlsMode tls;
   };
-  for (const auto mode : {Mode{"plain", smtp::TlsMode::none}, Mode{"starttls", smtp::TlsMode::starttls},
-                          Mode{"smtps", smtp::TlsMode::implicit},
-                          Mode{"nochunking", smtp::TlsMode::none},
-                          Mode{"nopipelining", smtp::TlsMode::none}}) {
+  for (const auto mode :
+       {Mode{"plain", smtp::TlsMode::none}, Mode{"starttls", smtp::TlsMode::starttls},
+        Mode{"smtps", smtp::TlsMode::implicit}, Mode{"nochunking", smtp::TlsMode::none},
+        Mode{"nopipelining", smtp::TlsMode::none}}) {
     CAPTURE(mode.port);
     smtp::Session session(s.options(mode.port, mode.tls));
     check_delivered_exactly(session, std::string("mode-") + mode.port);

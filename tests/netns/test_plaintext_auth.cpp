@@ -73,10 +73,8 @@ TEST_CASE("CRAM-MD5 sends no password, so it may go over plaintext") {
 }
 
 TEST_CASE("a definition that explicitly allows plaintext authentication gets it") {
-  auto peer = peer_at({greeting(), expect_line(), ehlo_with_auth(), expect_line(),
-                       send("235 ok")});
-  const auto result =
-      open_with(peer, smtp::sasl::Mechanism::plain, smtp::PlaintextAuth::allow);
+  auto peer = peer_at({greeting(), expect_line(), ehlo_with_auth(), expect_line(), send("235 ok")});
+  const auto result = open_with(peer, smtp::sasl::Mechanism::plain, smtp::PlaintextAuth::allow);
   CHECK(result.ok());
   CHECK(peer.received_lines().at(1).starts_with("AUTH PLAIN "));
 }

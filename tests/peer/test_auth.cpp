@@ -57,9 +57,8 @@ TEST_CASE("AUTH CRAM-MD5 answers the RFC 2195 challenge") {
       smtp::Credentials{smtp::sasl::Mechanism::cram_md5, "tim", "tanstaaftanstaaf"};
   const auto result = exchange(peer, options, [](smtp::Session& s) { return s.open(); });
   CHECK(result.ok());
-  CHECK(peer.received_lines() ==
-        Lines{"EHLO client.test", "AUTH CRAM-MD5",
-              "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"});
+  CHECK(peer.received_lines() == Lines{"EHLO client.test", "AUTH CRAM-MD5",
+                                       "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"});
 }
 
 TEST_CASE("a wrong password is FAILED with the server's reply and no secret") {

@@ -17,8 +17,12 @@ smtp::SessionOptions quick(const ScriptedPeer& peer) {
 }
 
 std::vector<Step> up_to_data() {
-  return {greeting(), expect_line(), ehlo_reply({"PIPELINING"}), expect_lines(3),
-          send("250 ok\r\n250 ok\r\n354 go"), expect_data()};
+  return {greeting(),
+          expect_line(),
+          ehlo_reply({"PIPELINING"}),
+          expect_lines(3),
+          send("250 ok\r\n250 ok\r\n354 go"),
+          expect_data()};
 }
 
 }  // namespace
@@ -44,8 +48,8 @@ TEST_CASE("no reply to the end of data within the time-out is UNCERTAIN") {
 }
 
 TEST_CASE("a connection lost before the end of data is RETRY, and the session is broken") {
-  ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({"PIPELINING"}), expect_lines(3),
-                     close_connection()});
+  ScriptedPeer peer(
+      {greeting(), expect_line(), ehlo_reply({"PIPELINING"}), expect_lines(3), close_connection()});
   smtp::Result result;
   bool broken = false;
   exchange(peer, options_for(peer), [&](smtp::Session& s) {

@@ -53,9 +53,9 @@ TEST_CASE("STARTTLS: EHLO again after TLS, and only what was offered after TLS c
 
   CHECK(result.ok());
   CHECK(has_event(peer, "tls-handshake-ok"));
-  CHECK(peer.received_lines() ==
-        Lines{"EHLO client.test", "STARTTLS", "EHLO client.test", "MAIL FROM:<alice@example.test>",
-              "RCPT TO:<bob@example.test>", "DATA", "over tls", "."});
+  CHECK(peer.received_lines() == Lines{"EHLO client.test", "STARTTLS", "EHLO client.test",
+                                       "MAIL FROM:<alice@example.test>",
+                                       "RCPT TO:<bob@example.test>", "DATA", "over tls", "."});
   CHECK(result.transcript.find("TLS established: TLSv1.3") != std::string::npos);
 }
 
@@ -146,8 +146,8 @@ TEST_CASE("a certificate that does not verify ends the session before any comman
 
 TEST_CASE("a public-key pin is checked after verification") {
   SUBCASE("matching pin, base64 and hex") {
-    for (const auto& pin : {"sha256//" + test_pki().leaf_spki_sha256_base64(),
-                            test_pki().leaf_spki_sha256_hex()}) {
+    for (const auto& pin :
+         {"sha256//" + test_pki().leaf_spki_sha256_base64(), test_pki().leaf_spki_sha256_hex()}) {
       ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({})}, PeerTls::implicit);
       auto options = tls_options(peer, smtp::TlsMode::implicit);
       options.pin_sha256 = pin;

@@ -102,22 +102,24 @@ TEST_CASE("a body larger than a chunk goes in BDAT chunks once a recipient is ac
       ehlo_reply({"PIPELINING", "CHUNKING"}),
       expect_lines(2),
       send("250 ok\r\n250 ok"),
-      expect_line(), expect_bytes(8),
-      expect_line(), expect_bytes(8),
-      expect_line(), expect_bytes(4),
+      expect_line(),
+      expect_bytes(8),
+      expect_line(),
+      expect_bytes(8),
+      expect_line(),
+      expect_bytes(4),
       send("250 chunk 1\r\n250 chunk 2\r\n250 2.0.0 queued"),
   });
   auto options = options_for(peer);
   options.chunk_size = 8;
-  const auto result = exchange(peer, options, [](smtp::Session& s) {
-    return send_text(s, "0123456789abcdef01");
-  });
+  const auto result =
+      exchange(peer, options, [](smtp::Session& s) { return send_text(s, "0123456789abcdef01"); });
 
   CHECK(result.ok());
   CHECK(result.reply->display() == "250 2.0.0 queued");
-  CHECK(peer.received_lines() ==
-        Lines{"EHLO client.test", "MAIL FROM:<alice@example.test>", "RCPT TO:<bob@example.test>",
-              "BDAT 8", "01234567BDAT 8", "89abcdefBDAT 4 LAST", "01"});
+  CHECK(peer.received_lines() == Lines{"EHLO client.test", "MAIL FROM:<alice@example.test>",
+                                       "RCPT TO:<bob@example.test>", "BDAT 8", "01234567BDAT 8",
+                                       "89abcdefBDAT 4 LAST", "01"});
 }
 
 TEST_CASE("one refused recipient does not fail the others") {
@@ -190,8 +192,8 @@ TEST_CASE("when every recipient is refused no body is sent") {
     });
     auto options = options_for(peer);
     options.chunk_size = 4;
-    const auto result = exchange(peer, options,
-                                 [](smtp::Session& s) { return send_text(s, "secret body\r\n"); });
+    const auto result =
+        exchange(peer, options, [](smtp::Session& s) { return send_text(s, "secret body\r\n"); });
 
     CHECK(result.error == smtp::errc::all_recipients_rejected);
     CHECK(peer.received().find("BDAT") == std::string::npos);
@@ -240,10 +242,10 @@ TEST_CASE("a refused sender fails the message and the session is reset before th
   CHECK(refused.status == smtp::Status::failed);
   CHECK(refused.error == smtp::errc::sender_rejected);
   CHECK(accepted.ok());
-  CHECK(peer.received_lines() ==
-        Lines{"EHLO client.test", "MAIL FROM:<alice@example.test>", "RCPT TO:<bob@example.test>",
-              "DATA", "RSET", "MAIL FROM:<alice@example.test>", "RCPT TO:<bob@example.test>",
-              "DATA", "second", "."});
+  CHECK(peer.received_lines() == Lines{"EHLO client.test", "MAIL FROM:<alice@example.test>",
+                                       "RCPT TO:<bob@example.test>", "DATA", "RSET",
+                                       "MAIL FROM:<alice@example.test>",
+                                       "RCPT TO:<bob@example.test>", "DATA", "second", "."});
 }
 
 TEST_CASE("a reused session sends the next message in one round trip, without a new EHLO") {
@@ -251,9 +253,11 @@ TEST_CASE("a reused session sends the next message in one round trip, without a 
       greeting(),
       expect_line(),
       ehlo_reply({"PIPELINING", "CHUNKING"}),
-      expect_lines(3), expect_bytes(3),
+      expect_lines(3),
+      expect_bytes(3),
       send("250 ok\r\n250 ok\r\n250 queued 1"),
-      expect_lines(3), expect_bytes(3),
+      expect_lines(3),
+      expect_bytes(3),
       send("250 ok\r\n250 ok\r\n250 queued 2"),
   });
   const auto [first, second] = exchange(peer, options_for(peer), [](smtp::Session& s) {
@@ -276,17 +280,28 @@ TEST_CASE("bad input is refused before anything is sent, and the session stays u
     smtp::errc error;
   };
   const Case cases[] = {
-      {"CR LF in a recipient cannot smuggle a command", "x",
-       {"bob@example.test>\r\nRCPT TO:<evil@example.test"}, "alice@example.test",
+      {"CR LF in a recipient cannot smuggle a command",
+       "x",
+       {"bob@example.test>\r\nRCPT TO:<evil@example.test"},
+       "alice@example.test",
        smtp::errc::invalid_address},
       {"a sender without @", "x", {"bob@example.test"}, "alice", smtp::errc::invalid_address},
       {"no recipients", "x", {}, "alice@example.test", smtp::errc::no_recipients},
-      {"a NUL in the body", std::string("a\0b", 3), {"bob@example.test"}, "alice@example.test",
+      {"a NUL in the body",
+       std::string("a\0b", 3),
+       {"bob@example.test"},
+       "alice@example.test",
        smtp::errc::body_contains_nul},
-      {"a UTF-8 address without SMTPUTF8", "x", {"j\xc3\xb6rg@example.test"},
-       "alice@example.test", smtp::errc::smtputf8_not_offered},
-      {"8-bit content without 8BITMIME", "caf\xc3\xa9\r\n", {"bob@example.test"},
-       "alice@example.test", smtp::errc::eightbitmime_not_offered},
+      {"a UTF-8 address without SMTPUTF8",
+       "x",
+       {"j\xc3\xb6rg@example.test"},
+       "alice@example.test",
+       smtp::errc::smtputf8_not_offered},
+      {"8-bit content without 8BITMIME",
+       "caf\xc3\xa9\r\n",
+       {"bob@example.test"},
+       "alice@example.test",
+       smtp::errc::eightbitmime_not_offered},
   };
   ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({"PIPELINING"})});
   exchange(peer, options_for(peer), [&](smtp::Session& session) {

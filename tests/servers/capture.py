@@ -44,9 +44,10 @@ def parse_args(argv):
 
 
 def to_wire_form(content):
-    # pipe(8) hands over each stored line terminated by a bare LF (Postfix keeps lines without
-    # their terminator). Every line the client sent ended in CRLF on the wire, so CRLF is restored
-    # for every line. A CR that was part of the line content (e.g. "x\r\r\n" sent) survives as is.
+    # pipe(8) hands over each stored line terminated by a bare LF (Postfix stores lines without
+    # their terminator). Every line reached Postfix as CRLF-terminated (or bare-LF-terminated, which
+    # Postfix treats the same), so CRLF is restored for every line. Stored lines hold no CR:
+    # smtpd drops a CR before the line end and turns any other bare CR into a space.
     return content.replace(b"\n", b"\r\n")
 
 

@@ -63,7 +63,8 @@ struct ScriptAbort {
 };
 
 [[noreturn]] void throw_io_error(std::string_view what, int err) {
-  throw ScriptAbort{Abort::io_error, std::string(what) + ": " + std::generic_category().message(err)};
+  throw ScriptAbort{Abort::io_error,
+                    std::string(what) + ": " + std::generic_category().message(err)};
 }
 
 // The reason of the oldest error on this thread's OpenSSL error queue, which it empties.
@@ -77,18 +78,30 @@ std::string openssl_reason() {
 
 const char* kind_name(StepKind kind) {
   switch (kind) {
-    case StepKind::send: return "send";
-    case StepKind::send_raw: return "send_raw";
-    case StepKind::send_trickle: return "send_trickle";
-    case StepKind::expect_line: return "expect_line";
-    case StepKind::expect_lines: return "expect_lines";
-    case StepKind::expect_data: return "expect_data";
-    case StepKind::expect_bytes: return "expect_bytes";
-    case StepKind::start_tls: return "start_tls";
-    case StepKind::wait_ms: return "wait_ms";
-    case StepKind::hang: return "hang";
-    case StepKind::close_connection: return "close_connection";
-    case StepKind::accept_next: return "accept_next";
+    case StepKind::send:
+      return "send";
+    case StepKind::send_raw:
+      return "send_raw";
+    case StepKind::send_trickle:
+      return "send_trickle";
+    case StepKind::expect_line:
+      return "expect_line";
+    case StepKind::expect_lines:
+      return "expect_lines";
+    case StepKind::expect_data:
+      return "expect_data";
+    case StepKind::expect_bytes:
+      return "expect_bytes";
+    case StepKind::start_tls:
+      return "start_tls";
+    case StepKind::wait_ms:
+      return "wait_ms";
+    case StepKind::hang:
+      return "hang";
+    case StepKind::close_connection:
+      return "close_connection";
+    case StepKind::accept_next:
+      return "accept_next";
   }
   return "?";
 }
@@ -261,7 +274,8 @@ void ScriptedPeer::Impl::listen_on(const std::string& address) {
     throw std::invalid_argument("ScriptedPeer: not an IPv4 address: " + address);
   }
   socklen_t size = sizeof addr;
-  if (listener_.get() < 0 || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
+  if (listener_.get() < 0 ||
+      ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
       ::listen(listener_.get(), SOMAXCONN) != 0 ||
       ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
     throw std::system_error(errno, std::generic_category(), "ScriptedPeer: listen on " + address);
@@ -318,8 +332,12 @@ void ScriptedPeer::Impl::run() {
 void ScriptedPeer::Impl::run_step(const Step& step) {
   switch (step.kind) {
     case StepKind::send:
-    case StepKind::send_raw: send_bytes(step.bytes); break;
-    case StepKind::send_trickle: send_trickle(step.bytes, step.duration); break;
+    case StepKind::send_raw:
+      send_bytes(step.bytes);
+      break;
+    case StepKind::send_trickle:
+      send_trickle(step.bytes, step.duration);
+      break;
     case StepKind::expect_line:
     case StepKind::expect_lines:
       for (std::size_t i = 0; i < (step.kind == StepKind::expect_line ? 1 : step.count); ++i) {
@@ -341,32 +359,56 @@ void ScriptedPeer::Impl::run_step(const Step& step) {
         return in.size() >= n ? std::optional(n) : std::nullopt;
       });
       break;
-    case StepKind::start_tls: start_tls(step.identity, true); break;
-    case StepKind::wait_ms: pause(step.duration); break;
-    case StepKind::hang: read_until_client_closes(); break;
-    case StepKind::close_connection: conn_.reset(); break;
-    case StepKind::accept_next: accept_connection(); break;
+    case StepKind::start_tls:
+      start_tls(step.identity, true);
+      break;
+    case StepKind::wait_ms:
+      pause(step.duration);
+      break;
+    case StepKind::hang:
+      read_until_client_closes();
+      break;
+    case StepKind::close_connection:
+      conn_.reset();
+      break;
+    case StepKind::accept_next:
+      accept_connection();
+      break;
   }
 }
 
 std::string ScriptedPeer::Impl::where() const {
   switch (phase_) {
-    case Phase::connecting: return " before the first step";
+    case Phase::connecting:
+      return " before the first step";
     case Phase::steps:
       return " at step " + std::to_string(step_) + " (" + kind_name(script_[step_].kind) + ")";
-    case Phase::closing: return " after the script";
+    case Phase::closing:
+      return " after the script";
   }
   return {};
 }
 
 void ScriptedPeer::Impl::record_abort(const ScriptAbort& abort) {
   switch (abort.why) {
-    case Abort::client_closed: record_event("client-closed" + where()); break;
-    case Abort::timed_out: record_event("timeout" + where()); break;
-    case Abort::io_error: record_event("io-error" + where() + ": " + abort.detail); break;
-    case Abort::no_connection: record_event("no-connection" + where()); break;
-    case Abort::handshake_failed: record_event("tls-handshake-failed: " + abort.detail); break;
-    case Abort::stopped: record_event("stopped"); break;
+    case Abort::client_closed:
+      record_event("client-closed" + where());
+      break;
+    case Abort::timed_out:
+      record_event("timeout" + where());
+      break;
+    case Abort::io_error:
+      record_event("io-error" + where() + ": " + abort.detail);
+      break;
+    case Abort::no_connection:
+      record_event("no-connection" + where());
+      break;
+    case Abort::handshake_failed:
+      record_event("tls-handshake-failed: " + abort.detail);
+      break;
+    case Abort::stopped:
+      record_event("stopped");
+      break;
   }
 }
 
@@ -406,12 +448,15 @@ void ScriptedPeer::Impl::start_tls(TlsIdentity id, bool after_starttls) {
   } catch (const ScriptAbort& abort) {
     switch (abort.why) {
       case Abort::stopped:
-      case Abort::handshake_failed: throw;
+      case Abort::handshake_failed:
+        throw;
       case Abort::client_closed:
         throw ScriptAbort{Abort::handshake_failed, "connection closed by the client"};
-      case Abort::timed_out: throw ScriptAbort{Abort::handshake_failed, "timeout"};
+      case Abort::timed_out:
+        throw ScriptAbort{Abort::handshake_failed, "timeout"};
       case Abort::io_error:
-      case Abort::no_connection: throw ScriptAbort{Abort::handshake_failed, abort.detail};
+      case Abort::no_connection:
+        throw ScriptAbort{Abort::handshake_failed, abort.detail};
     }
   }
   record_event("tls-handshake-ok");
@@ -528,7 +573,8 @@ std::string ScriptedPeer::Impl::read_tls(Connection& c) {
       case SSL_ERROR_ZERO_RETURN:
         answer_close_notify(c);
         return {};
-      default: throw ScriptAbort{Abort::io_error, "TLS: " + openssl_reason()};
+      default:
+        throw ScriptAbort{Abort::io_error, "TLS: " + openssl_reason()};
     }
   }
 }

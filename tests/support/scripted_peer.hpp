@@ -69,9 +69,9 @@ enum class StepKind {
 // One step of a script; build it with the helpers below.
 struct Step {
   StepKind kind;
-  std::string bytes{};                               // send*: what to send
-  std::size_t count = 0;                             // expect_lines: lines; expect_bytes: bytes
-  std::chrono::milliseconds duration{};              // send_trickle: gap between bytes; wait_ms: pause
+  std::string bytes{};                   // send*: what to send
+  std::size_t count = 0;                 // expect_lines: lines; expect_bytes: bytes
+  std::chrono::milliseconds duration{};  // send_trickle: gap between bytes; wait_ms: pause
   TlsIdentity identity = TlsIdentity::trusted_leaf;  // start_tls
 };
 

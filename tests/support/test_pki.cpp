@@ -81,8 +81,9 @@ X509Ptr make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EVP_PKEY* i
 
   const X509NamePtr subject = make_name(spec.common_name);
   check(X509_set_subject_name(cert.get(), subject.get()) == 1, "subject");
-  check(X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject.get()) == 1,
-        "issuer");
+  check(
+      X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject.get()) == 1,
+      "issuer");
   check(X509_set_pubkey(cert.get(), key) == 1, "public key");
 
   X509V3_CTX ctx;
@@ -122,7 +123,8 @@ std::string cert_to_pem(X509* cert) {
 
 std::string key_to_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "key PEM");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "key PEM");
   return bio_contents(bio.get());
 }
 
@@ -183,7 +185,8 @@ TestPki::TestPki() {
   ca_pem = cert_to_pem(ca.get());
 
   const PkeyPtr leaf_key = make_p256_key();
-  const X509Ptr leaf = make_cert({"localhost", kServerNames}, leaf_key.get(), ca.get(), ca_key.get());
+  const X509Ptr leaf =
+      make_cert({"localhost", kServerNames}, leaf_key.get(), ca.get(), ca_key.get());
   leaf_cert_pem = cert_to_pem(leaf.get());
   leaf_key_pem = key_to_pem(leaf_key.get());
 
@@ -194,8 +197,8 @@ TestPki::TestPki() {
   untrusted_key_pem = key_to_pem(untrusted_key.get());
 
   const PkeyPtr wrong_name_key = make_p256_key();
-  const X509Ptr wrong_name =
-      make_cert({"other.invalid", "DNS:other.invalid"}, wrong_name_key.get(), ca.get(), ca_key.get());
+  const X509Ptr wrong_name = make_cert({"other.invalid", "DNS:other.invalid"}, wrong_name_key.get(),
+                                       ca.get(), ca_key.get());
   wrong_name_cert_pem = cert_to_pem(wrong_name.get());
   wrong_name_key_pem = key_to_pem(wrong_name_key.get());
 
@@ -214,27 +217,36 @@ TestPki::~TestPki() { std::remove(ca_file_path_.c_str()); }
 
 const std::string& TestPki::cert_pem(TlsIdentity id) const {
   switch (id) {
-    case TlsIdentity::untrusted_self_signed: return untrusted_cert_pem;
-    case TlsIdentity::wrong_name: return wrong_name_cert_pem;
-    case TlsIdentity::trusted_leaf: break;
+    case TlsIdentity::untrusted_self_signed:
+      return untrusted_cert_pem;
+    case TlsIdentity::wrong_name:
+      return wrong_name_cert_pem;
+    case TlsIdentity::trusted_leaf:
+      break;
   }
   return leaf_cert_pem;
 }
 
 const std::string& TestPki::key_pem(TlsIdentity id) const {
   switch (id) {
-    case TlsIdentity::untrusted_self_signed: return untrusted_key_pem;
-    case TlsIdentity::wrong_name: return wrong_name_key_pem;
-    case TlsIdentity::trusted_leaf: break;
+    case TlsIdentity::untrusted_self_signed:
+      return untrusted_key_pem;
+    case TlsIdentity::wrong_name:
+      return wrong_name_key_pem;
+    case TlsIdentity::trusted_leaf:
+      break;
   }
   return leaf_key_pem;
 }
 
 const TestPki::Pins& TestPki::pins(TlsIdentity id) const {
   switch (id) {
-    case TlsIdentity::untrusted_self_signed: return untrusted_pins_;
-    case TlsIdentity::wrong_name: return wrong_name_pins_;
-    case TlsIdentity::trusted_leaf: break;
+    case TlsIdentity::untrusted_self_signed:
+      return untrusted_pins_;
+    case TlsIdentity::wrong_name:
+      return wrong_name_pins_;
+    case TlsIdentity::trusted_leaf:
+      break;
   }
   return leaf_pins_;
 }

@@ -47,7 +47,9 @@ class TestPki {
   const std::string& leaf_spki_sha256_base64() const {
     return spki_sha256_base64(TlsIdentity::trusted_leaf);
   }
-  const std::string& leaf_spki_sha256_hex() const { return spki_sha256_hex(TlsIdentity::trusted_leaf); }
+  const std::string& leaf_spki_sha256_hex() const {
+    return spki_sha256_hex(TlsIdentity::trusted_leaf);
+  }
 
   // The same, for any of the three server identities.
   const std::string& cert_pem(TlsIdentity id) const;

@@ -107,7 +107,8 @@ class TestClient {
   std::string read_line() {
     std::size_t end;
     while ((end = buffer_.find("\r\n")) == std::string::npos) {
-      if (!read_more()) throw std::runtime_error("connection closed before a full line: " + buffer_);
+      if (!read_more())
+        throw std::runtime_error("connection closed before a full line: " + buffer_);
     }
     std::string line = buffer_.substr(0, end);
     buffer_.erase(0, end + 2);
@@ -203,8 +204,8 @@ TEST_SUITE("scripted peer") {
   }
 
   TEST_CASE("splits pipelined commands sent in one write between expect_line steps") {
-    ScriptedPeer peer({send("220 hi"), expect_line(), send("250 mail"), expect_line(), send("250 rcpt"),
-                       expect_line(), send("354 go")});
+    ScriptedPeer peer({send("220 hi"), expect_line(), send("250 mail"), expect_line(),
+                       send("250 rcpt"), expect_line(), send("354 go")});
     {
       TestClient client(peer.port());
       CHECK(client.read_line() == "220 hi");
@@ -286,8 +287,8 @@ TEST_SUITE("scripted peer") {
     std::string host;
     SUBCASE("by name") { host = "localhost"; }
     SUBCASE("by IP address") { host = "127.0.0.1"; }
-    ScriptedPeer peer({send("220 hi"), expect_line(), send("220 go ahead"), start_tls(), expect_line(),
-                       send("250 secure")});
+    ScriptedPeer peer({send("220 hi"), expect_line(), send("220 go ahead"), start_tls(),
+                       expect_line(), send("250 secure")});
     {
       TestClient client(peer.port());
       CHECK(client.read_line() == "220 hi");
@@ -320,7 +321,8 @@ TEST_SUITE("scripted peer") {
   }
 
   TEST_CASE("an untrusted certificate is rejected and the failed handshake recorded") {
-    ScriptedPeer peer({send("220 never sent")}, PeerTls::implicit, TlsIdentity::untrusted_self_signed);
+    ScriptedPeer peer({send("220 never sent")}, PeerTls::implicit,
+                      TlsIdentity::untrusted_self_signed);
     {
       TestClient client(peer.port());
       const TlsResult tls = client.start_tls("localhost");
@@ -346,7 +348,8 @@ TEST_SUITE("scripted peer") {
       CHECK(tls.verify_result == (right_name ? X509_V_OK : X509_V_ERR_HOSTNAME_MISMATCH));
     }
     peer.wait();
-    CHECK(peer.events().front().starts_with(right_name ? "tls-handshake-ok" : "tls-handshake-failed: "));
+    CHECK(peer.events().front().starts_with(right_name ? "tls-handshake-ok"
+                                                       : "tls-handshake-failed: "));
   }
 
   TEST_CASE("plaintext after STARTTLS is detected and never fed to TLS") {
@@ -397,7 +400,8 @@ TEST_SUITE("scripted peer") {
   }
 
   TEST_CASE("send_trickle spaces the bytes out and wait_ms pauses the peer") {
-    ScriptedPeer peer({send_raw("2"), send_trickle("50 ok\r\n", 20ms), wait_ms(100), send("221 bye")});
+    ScriptedPeer peer(
+        {send_raw("2"), send_trickle("50 ok\r\n", 20ms), wait_ms(100), send("221 bye")});
     TestClient client(peer.port());
     CHECK(time_of([&] { CHECK(client.read_line() == "250 ok"); }) >= 6 * 20ms);
     CHECK(time_of([&] { CHECK(client.read_line() == "221 bye"); }) >= 90ms);
@@ -548,7 +552,8 @@ TEST_SUITE("test PKI") {
     CHECK(verify_server_cert(pki.untrusted_cert_pem, "localhost") ==
           X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
     CHECK(verify_server_cert(pki.wrong_name_cert_pem, "localhost") == X509_V_ERR_HOSTNAME_MISMATCH);
-    CHECK(verify_server_cert(pki.wrong_name_cert_pem, "127.0.0.1") == X509_V_ERR_IP_ADDRESS_MISMATCH);
+    CHECK(verify_server_cert(pki.wrong_name_cert_pem, "127.0.0.1") ==
+          X509_V_ERR_IP_ADDRESS_MISMATCH);
     CHECK(verify_server_cert(pki.wrong_name_cert_pem, "other.invalid") == X509_V_OK);
   }
 

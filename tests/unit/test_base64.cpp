@@ -60,15 +60,15 @@ TEST_CASE("base64: strict decode refuses missing or misplaced padding") {
 
 TEST_CASE("base64: strict decode refuses whitespace anywhere") {
   for (const std::string& text : {" Zm9v"s, "Zm9v "s, "Zm 9"s, "Zm9v\r\nYmFy"s, "Zm\r\nYmFy"s,
-                                 "Zm9v\tYmE"s, "Zm9v\nYmFyYmFy"s, "\r\n\r\n"s}) {
+                                  "Zm9v\tYmE"s, "Zm9v\nYmFyYmFy"s, "\r\n\r\n"s}) {
     CAPTURE(text);
     CHECK_FALSE(base64::decode(text));
   }
 }
 
 TEST_CASE("base64: strict decode refuses characters outside the alphabet") {
-  for (const std::string& text : {"Zm9-"s, "Zm9_"s, "Zm9*"s, "Zm.v"s, "Zm9\0"s, "Zm9\xff"s,
-                                 "Zm9\x80"s, "YW\"j"s}) {
+  for (const std::string& text :
+       {"Zm9-"s, "Zm9_"s, "Zm9*"s, "Zm.v"s, "Zm9\0"s, "Zm9\xff"s, "Zm9\x80"s, "YW\"j"s}) {
     CAPTURE(text);
     CHECK_FALSE(base64::decode(text));
   }

@@ -77,8 +77,8 @@ Encoded encode(std::string_view body, BodyFraming framing = BodyFraming::data) {
           {std::string(body.substr(0, split)), std::string(body.substr(split))}, framing);
       if (two.ec != whole.ec || (!whole.ec && two.out != whole.out)) first_mismatch = split;
     }
-    CHECK_MESSAGE(first_mismatch == std::string::npos,
-                  "output differs when split at ", first_mismatch);
+    CHECK_MESSAGE(first_mismatch == std::string::npos, "output differs when split at ",
+                  first_mismatch);
   }
   return whole;
 }
@@ -237,7 +237,8 @@ TEST_CASE("body: a body that is a lone dot, or contains an end of data, is stuff
   CHECK(encode("x\r\n.\r\n").out == "x\r\n..\r\n.\r\n");
 }
 
-// --- SMTP smuggling (2023) -------------------------------------------------------------------------
+// --- SMTP smuggling (2023)
+// -------------------------------------------------------------------------
 
 TEST_CASE("body: SMTP smuggling sequences never end the data early") {
   for (const char* sequence : {"\n.\n", "\r.\r", "\r\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\r"}) {
@@ -302,7 +303,8 @@ TEST_CASE("body: every short body over {a, ., CR, LF} is framed safely and read 
   CHECK_MESSAGE(failures == 0, "first failing body: ", smtp::escape_text(first_failure));
 }
 
-// --- NUL ------------------------------------------------------------------------------------------
+// --- NUL
+// ------------------------------------------------------------------------------------------
 
 TEST_CASE("body: a NUL byte is refused with body_contains_nul") {
   for (const std::string& body : {"a\0b"s, "\0"s, "line\r\n\0"s, "a\r\0"s, "\0.\r\n"s}) {
@@ -317,7 +319,8 @@ TEST_CASE("body: a NUL in a later piece is refused too") {
   CHECK(encode_pieces({"a\r", "\0"s}).ec == err(errc::body_contains_nul));
 }
 
-// --- line length ----------------------------------------------------------------------------------
+// --- line length
+// ----------------------------------------------------------------------------------
 
 TEST_CASE("body: a 998-octet line is accepted, 999 is refused with body_line_too_long") {
   const std::string line998(998, 'x');
@@ -382,7 +385,8 @@ TEST_CASE("body: saw_8bit stays set once seen, across pieces") {
   CHECK(encoder.saw_8bit());
 }
 
-// --- BDAT framing ----------------------------------------------------------------------------------
+// --- BDAT framing
+// ----------------------------------------------------------------------------------
 
 TEST_CASE("body (BDAT): line endings are normalised, no dot-stuffing, no terminator") {
   CHECK(encode(".a\n.\nb", BodyFraming::bdat).out == ".a\r\n.\r\nb\r\n");

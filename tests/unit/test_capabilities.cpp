@@ -41,7 +41,8 @@ void check_offers_nothing(const Capabilities& caps) {
 
 }  // namespace
 
-TEST_CASE("capabilities: a default-constructed set (HELO fallback) is not ESMTP and offers nothing") {
+TEST_CASE(
+    "capabilities: a default-constructed set (HELO fallback) is not ESMTP and offers nothing") {
   const Capabilities caps;
   CHECK_FALSE(caps.esmtp);
   check_offers_nothing(caps);

@@ -73,23 +73,27 @@ TEST_CASE("command: MAIL FROM parameters, each alone and all together") {
   command::MailParameters params;
   SUBCASE("SIZE") {
     params.size = 12345;
-    CHECK(bytes_of([&](std::string& o) { return command::mail_from(o, "a@example.com", params); }) ==
-          "MAIL FROM:<a@example.com> SIZE=12345\r\n");
+    CHECK(bytes_of([&](std::string& o) {
+            return command::mail_from(o, "a@example.com", params);
+          }) == "MAIL FROM:<a@example.com> SIZE=12345\r\n");
   }
   SUBCASE("SIZE 0 is not sent") {
     params.size = 0;
-    CHECK(bytes_of([&](std::string& o) { return command::mail_from(o, "a@example.com", params); }) ==
-          "MAIL FROM:<a@example.com>\r\n");
+    CHECK(bytes_of([&](std::string& o) {
+            return command::mail_from(o, "a@example.com", params);
+          }) == "MAIL FROM:<a@example.com>\r\n");
   }
   SUBCASE("a 64-bit SIZE") {
     params.size = std::numeric_limits<std::uint64_t>::max();
-    CHECK(bytes_of([&](std::string& o) { return command::mail_from(o, "a@example.com", params); }) ==
-          "MAIL FROM:<a@example.com> SIZE=18446744073709551615\r\n");
+    CHECK(bytes_of([&](std::string& o) {
+            return command::mail_from(o, "a@example.com", params);
+          }) == "MAIL FROM:<a@example.com> SIZE=18446744073709551615\r\n");
   }
   SUBCASE("BODY=8BITMIME") {
     params.body_8bitmime = true;
-    CHECK(bytes_of([&](std::string& o) { return command::mail_from(o, "a@example.com", params); }) ==
-          "MAIL FROM:<a@example.com> BODY=8BITMIME\r\n");
+    CHECK(bytes_of([&](std::string& o) {
+            return command::mail_from(o, "a@example.com", params);
+          }) == "MAIL FROM:<a@example.com> BODY=8BITMIME\r\n");
   }
   SUBCASE("SMTPUTF8") {
     params.smtputf8 = true;
@@ -101,8 +105,9 @@ TEST_CASE("command: MAIL FROM parameters, each alone and all together") {
     params.size = 4096;
     params.body_8bitmime = true;
     params.smtputf8 = true;
-    CHECK(bytes_of([&](std::string& o) { return command::mail_from(o, "a@example.com", params); }) ==
-          "MAIL FROM:<a@example.com> SIZE=4096 BODY=8BITMIME SMTPUTF8\r\n");
+    CHECK(bytes_of([&](std::string& o) {
+            return command::mail_from(o, "a@example.com", params);
+          }) == "MAIL FROM:<a@example.com> SIZE=4096 BODY=8BITMIME SMTPUTF8\r\n");
   }
   SUBCASE("parameters with the null reverse path (a bounce)") {
     params.size = 10;
@@ -127,8 +132,9 @@ TEST_CASE("command: BDAT with and without LAST") {
 
 TEST_CASE("command: AUTH with and without an initial response") {
   CHECK(bytes_of([](std::string& o) { return command::auth(o, "LOGIN"); }) == "AUTH LOGIN\r\n");
-  CHECK(bytes_of([](std::string& o) { return command::auth(o, "PLAIN", "AGFsaWNlAHNlY3JldA=="); }) ==
-        "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+  CHECK(bytes_of([](std::string& o) {
+          return command::auth(o, "PLAIN", "AGFsaWNlAHNlY3JldA==");
+        }) == "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
 }
 
 TEST_CASE("command: append_line adds CRLF and nothing else") {
@@ -151,7 +157,7 @@ TEST_CASE("command: commands append, so a pipelined batch is the concatenation")
 TEST_CASE("command: CR, LF or NUL anywhere in an address is refused and writes nothing") {
   for (const auto& bad : forbidden) {
     for (const std::string& address : {bad + "a@b.example", "a" + bad + "@b.example",
-                                      "a@b.example" + bad, "a@b>" + bad + "RCPT TO:<evil@x"}) {
+                                       "a@b.example" + bad, "a@b>" + bad + "RCPT TO:<evil@x"}) {
       INFO("address: ", smtp::escape_text(address));
       check_refused([&](std::string& o) { return command::mail_from(o, address, {}); });
       check_refused([&](std::string& o) { return command::rcpt_to(o, address); });
@@ -162,7 +168,7 @@ TEST_CASE("command: CR, LF or NUL anywhere in an address is refused and writes n
 TEST_CASE("command: CR, LF or NUL in an EHLO or HELO name is refused and writes nothing") {
   for (const auto& bad : forbidden) {
     for (const std::string& name : {bad + "client", "cli" + bad + "ent", "client" + bad,
-                                   "client" + bad + "MAIL FROM:<a@b>"}) {
+                                    "client" + bad + "MAIL FROM:<a@b>"}) {
       INFO("name: ", smtp::escape_text(name));
       check_refused([&](std::string& o) { return command::ehlo(o, name); });
       check_refused([&](std::string& o) { return command::helo(o, name); });

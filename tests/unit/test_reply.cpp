@@ -204,7 +204,8 @@ TEST_CASE("reply: a pipelined stream of replies is parsed one after another") {
 
 TEST_CASE("reply: a reply split at every byte boundary gives the same result") {
   const std::string wire =
-      "250-mail.example.com says h\xc3\xa9llo\r\n250-8BITMIME\r\n250 2.0.0 SIZE 1000\r\n354 next\r\n";
+      "250-mail.example.com says h\xc3\xa9llo\r\n250-8BITMIME\r\n250 2.0.0 SIZE 1000\r\n354 "
+      "next\r\n";
   const auto whole = parse_whole(wire);
   REQUIRE(whole.reply);
   CHECK(whole.rest == "354 next\r\n");
@@ -285,7 +286,7 @@ TEST_CASE("reply: codes at the edges of 2xx-5xx are accepted") {
 
 TEST_CASE("reply: an over-long line is refused before its CRLF arrives (bounded memory)") {
   ReplyLimits limits;
-  limits.max_line_length = 16;  // octets including CRLF
+  limits.max_line_length = 16;                                  // octets including CRLF
   const std::string endless = "250 " + std::string(1000, 'x');  // no CRLF, ever
 
   SUBCASE("in one piece") {
@@ -384,9 +385,7 @@ TEST_CASE("reply: the byte limit counts one reply, not the whole conversation") 
 // --- enhanced status codes (RFC 3463) ---------------------------------------------------------
 
 TEST_CASE("reply: an enhanced status code is read from the first line") {
-  SUBCASE("success") {
-    CHECK(enhanced_of("250 2.1.5 Ok\r\n") == EnhancedStatus{2, 1, 5});
-  }
+  SUBCASE("success") { CHECK(enhanced_of("250 2.1.5 Ok\r\n") == EnhancedStatus{2, 1, 5}); }
   SUBCASE("permanent failure") {
     const auto p = parse_whole("550 5.1.1 <x@example.com>: Recipient address rejected\r\n");
     REQUIRE(p.reply);
@@ -458,7 +457,8 @@ TEST_CASE("reply: class helpers follow the first digit") {
 }
 
 TEST_CASE("escape_text: printable ASCII is unchanged") {
-  CHECK(smtp::escape_text("250 Ok: queued as 4F2B1 <a@b> ~!") == "250 Ok: queued as 4F2B1 <a@b> ~!");
+  CHECK(smtp::escape_text("250 Ok: queued as 4F2B1 <a@b> ~!") ==
+        "250 Ok: queued as 4F2B1 <a@b> ~!");
   CHECK(smtp::escape_text("").empty());
 }
 

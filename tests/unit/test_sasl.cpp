@@ -57,8 +57,9 @@ Digest md5(std::string_view data) {
     for (std::size_t w = 0; w < 16; ++w) {
       m[w] = 0;
       for (std::size_t byte = 0; byte < 4; ++byte) {
-        m[w] |= static_cast<std::uint32_t>(static_cast<unsigned char>(message[block + 4 * w + byte]))
-                << (8 * byte);
+        m[w] |=
+            static_cast<std::uint32_t>(static_cast<unsigned char>(message[block + 4 * w + byte]))
+            << (8 * byte);
       }
     }
     std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
@@ -237,7 +238,8 @@ TEST_CASE("sasl LOGIN: prompts worded differently still get user name then passw
   std::string out;
   REQUIRE(exchange.start(out) == std::error_code{});
   out.clear();
-  CHECK(exchange.respond(challenge(smtp::base64::encode("User Name\0"s)), out) == std::error_code{});
+  CHECK(exchange.respond(challenge(smtp::base64::encode("User Name\0"s)), out) ==
+        std::error_code{});
   CHECK(exchange.respond(challenge(""), out) == std::error_code{});
   CHECK(out == "YWxpY2U=\r\nc2VjcmV0\r\n");
 }
@@ -262,8 +264,7 @@ TEST_CASE("sasl CRAM-MD5: the RFC 2195 example, with a real HMAC-MD5") {
   CHECK(out == "AUTH CRAM-MD5\r\n");
 
   out.clear();
-  const auto server_challenge =
-      smtp::base64::encode("<1896.697170952@postoffice.reston.mci.net>");
+  const auto server_challenge = smtp::base64::encode("<1896.697170952@postoffice.reston.mci.net>");
   REQUIRE(server_challenge == "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
   CHECK(exchange.respond(challenge(server_challenge), out) == std::error_code{});
   CHECK(out == "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n");
@@ -309,7 +310,8 @@ TEST_CASE("sasl CRAM-MD5: an empty challenge breaks the exchange") {
   CHECK(fake_calls == 0);
 }
 
-// --- hostile challenges, for every mechanism ------------------------------------------------------
+// --- hostile challenges, for every mechanism
+// ------------------------------------------------------
 
 TEST_CASE("sasl: a challenge that is not strict base64 breaks the exchange") {
   for (const auto mechanism : {Mechanism::plain, Mechanism::login, Mechanism::cram_md5}) {

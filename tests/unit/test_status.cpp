@@ -35,9 +35,15 @@ const std::optional<Reply> reply_550 = Reply{550, {"5.1.1 No such user"}, {}};
 const std::optional<Reply> reply_554 = Reply{554, {"5.7.1 Rejected"}, {}};
 
 const std::vector<errc> transport_errors = {
-    errc::timeout,          errc::connection_lost,      errc::reply_malformed,
-    errc::reply_line_too_long, errc::reply_too_many_lines, errc::reply_too_large,
-    errc::resolve_failed,   errc::connect_failed,       errc::tls_handshake_failed,
+    errc::timeout,
+    errc::connection_lost,
+    errc::reply_malformed,
+    errc::reply_line_too_long,
+    errc::reply_too_many_lines,
+    errc::reply_too_large,
+    errc::resolve_failed,
+    errc::connect_failed,
+    errc::tls_handshake_failed,
 };
 
 const std::vector<errc> reply_driven_errors = {
@@ -47,20 +53,21 @@ const std::vector<errc> reply_driven_errors = {
 };
 
 const std::vector<errc> bad_input_errors = {
-    errc::invalid_address,      errc::forbidden_character,      errc::invalid_credentials,
-    errc::no_recipients,        errc::body_contains_nul,        errc::body_line_too_long,
-    errc::body_read_failed,     errc::smtputf8_not_offered,     errc::eightbitmime_not_offered,
+    errc::invalid_address,   errc::forbidden_character,  errc::invalid_credentials,
+    errc::no_recipients,     errc::body_contains_nul,    errc::body_line_too_long,
+    errc::body_read_failed,  errc::smtputf8_not_offered, errc::eightbitmime_not_offered,
     errc::message_too_large,
 };
 
 const std::vector<errc> tls_policy_errors = {
-    errc::starttls_not_offered,      errc::starttls_unexpected_data, errc::tls_peer_not_tls,
-    errc::certificate_untrusted,     errc::certificate_name_mismatch,
-    errc::certificate_pin_mismatch,  errc::ca_file_unreadable,       errc::invalid_pin,
+    errc::starttls_not_offered,      errc::starttls_unexpected_data,
+    errc::tls_peer_not_tls,          errc::certificate_untrusted,
+    errc::certificate_name_mismatch, errc::certificate_pin_mismatch,
+    errc::ca_file_unreadable,        errc::invalid_pin,
 };
 
 const std::vector<errc> auth_errors = {
-    errc::auth_not_offered, errc::auth_mechanism_not_offered, errc::auth_failed,
+    errc::auth_not_offered,       errc::auth_mechanism_not_offered, errc::auth_failed,
     errc::auth_plaintext_refused, errc::auth_protocol_error,
 };
 
@@ -171,8 +178,8 @@ TEST_CASE("status: bad input, TLS policy and authentication errors are FAILED in
 
 TEST_CASE("status: every error code is in exactly one family above") {
   std::vector<errc> families = transport_errors;
-  for (const auto* family : {&reply_driven_errors, &bad_input_errors, &tls_policy_errors,
-                             &auth_errors}) {
+  for (const auto* family :
+       {&reply_driven_errors, &bad_input_errors, &tls_policy_errors, &auth_errors}) {
     families.insert(families.end(), family->begin(), family->end());
   }
   families.push_back(errc::server_closing);
@@ -228,7 +235,8 @@ TEST_CASE("result: describe() gives status, cause and detail on one line") {
   result.status = Status::failed;
   result.error = err(errc::sender_rejected);
   result.detail = "server replied 550 5.7.1 no";
-  CHECK(result.describe() == "FAILED: the server rejected the sender (server replied 550 5.7.1 no)");
+  CHECK(result.describe() ==
+        "FAILED: the server rejected the sender (server replied 550 5.7.1 no)");
   CHECK_FALSE(result.ok());
 }
 

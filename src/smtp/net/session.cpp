@@ -6,6 +6,7 @@
 
 #include <openssl/ssl.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -17,7 +18,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "smtp/error.hpp"
 #include "smtp/log.hpp"
@@ -49,8 +49,7 @@ std::string address_literal(const asio::ip::address& address) {
 }  // namespace
 
 struct Session::Impl {
-  explicit Impl(SessionOptions opts)
-      : options(std::move(opts)), parser(options.reply_limits) {}
+  explicit Impl(SessionOptions opts) : options(std::move(opts)), parser(options.reply_limits) {}
 
   SessionOptions options;
   asio::io_context io{1};
@@ -227,14 +226,14 @@ struct Session::Impl {
       co_return net::classify_handshake_error(ec, tls->native_handle(), detail);
     }
     if (!options.pin_sha256.empty()) {
-      if (auto e = net::check_pin(tls->native_handle(), *net::parse_pin(options.pin_sha256),
-                                  detail)) {
+      if (auto e =
+              net::check_pin(tls->native_handle(), *net::parse_pin(options.pin_sha256), detail)) {
         co_return e;
       }
     }
     secure = true;
-    transcript.note(std::string("TLS established: ") + SSL_get_version(tls->native_handle()) +
-                    " " + SSL_get_cipher_name(tls->native_handle()));
+    transcript.note(std::string("TLS established: ") + SSL_get_version(tls->native_handle()) + " " +
+                    SSL_get_cipher_name(tls->native_handle()));
     co_return std::error_code{};
   }
 
@@ -426,8 +425,8 @@ struct Session::Impl {
     if (eight_bit && !caps.eightbitmime) co_return errc::eightbitmime_not_offered;
     const auto size = body.size();
     if (caps.size_limit && *caps.size_limit > 0 && size && *size > *caps.size_limit) {
-      detail = std::to_string(*size) + " octets, the server accepts " +
-               std::to_string(*caps.size_limit);
+      detail =
+          std::to_string(*size) + " octets, the server accepts " + std::to_string(*caps.size_limit);
       co_return errc::message_too_large;
     }
 
@@ -550,8 +549,7 @@ struct Session::Impl {
         if (!mail_reply.is_positive()) {
           for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
         }
-        co_return mail_reply.is_positive() ? errc::all_recipients_rejected
-                                           : errc::sender_rejected;
+        co_return mail_reply.is_positive() ? errc::all_recipients_rejected : errc::sender_rejected;
       }
       if (auto ec = co_await stream_bdat(body, encoder, raw, first, body_done, pipelined)) {
         co_return ec;
@@ -679,8 +677,9 @@ struct Session::Impl {
 
   void fail(Result& result, std::error_code ec) {
     result.error = ec;
-    result.status = classify(ec, last_reply, end_of_data_sent ? DataPhase::after_end_of_data
-                                                               : DataPhase::before_end_of_data);
+    result.status =
+        classify(ec, last_reply,
+                 end_of_data_sent ? DataPhase::after_end_of_data : DataPhase::before_end_of_data);
     if (last_reply) {
       result.reply = last_reply;
       if (detail.empty()) detail = "server replied " + last_reply->display();

@@ -85,8 +85,8 @@ std::error_code check_pin(ssl_st* ssl, const Sha256& pin, std::string& detail) {
   OPENSSL_free(der);
   if (digest != pin) {
     detail = "the server's key is sha256//" +
-             base64::encode(std::string_view(reinterpret_cast<const char*>(digest.data()),
-                                             digest.size()));
+             base64::encode(
+                 std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
     return errc::certificate_pin_mismatch;
   }
   return {};

@@ -11,9 +11,9 @@
 namespace smtp {
 namespace {
 
-constexpr std::size_t max_local_part = 64;    // RFC 5321 4.5.3.1.1
-constexpr std::size_t max_domain = 255;       // RFC 5321 4.5.3.1.2
-constexpr std::size_t max_path = 254;         // 256 minus the angle brackets
+constexpr std::size_t max_local_part = 64;  // RFC 5321 4.5.3.1.1
+constexpr std::size_t max_domain = 255;     // RFC 5321 4.5.3.1.2
+constexpr std::size_t max_path = 254;       // 256 minus the angle brackets
 
 bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -175,7 +175,8 @@ AddressCheck check_address(std::string_view address, bool allow_empty) {
     return refuse("the local part (before '@') must be 1 to 64 octets");
   }
   if (!is_dot_string(local) && !is_quoted_string(local)) {
-    return refuse("the local part (before '@') has characters that need quoting or are not allowed");
+    return refuse(
+        "the local part (before '@') has characters that need quoting or are not allowed");
   }
   if (!is_valid_domain(domain)) return refuse("the domain (after '@') is not a valid domain name");
   AddressCheck check;

@@ -9,8 +9,8 @@
 namespace smtp {
 
 struct AddressCheck {
-  std::error_code error;     // errc::invalid_address when the address is refused
-  std::string reason;        // why, for the user
+  std::error_code error;        // errc::invalid_address when the address is refused
+  std::string reason;           // why, for the user
   bool needs_smtputf8 = false;  // the address holds UTF-8 (valid only with SMTPUTF8)
   explicit operator bool() const { return !error; }
 };

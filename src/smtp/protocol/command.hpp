@@ -10,7 +10,8 @@
 
 namespace smtp::command {
 
-// Appends `line` + CRLF to `out`, or refuses (errc::forbidden_character) and leaves `out` as it was.
+// Appends `line` + CRLF to `out`, or refuses (errc::forbidden_character) and leaves `out` as it
+// was.
 std::error_code append_line(std::string& out, std::string_view line);
 
 struct MailParameters {

@@ -79,7 +79,8 @@ std::optional<Reply> ReplyParser::parse(std::string_view& input, std::error_code
   ec.clear();
   while (!input.empty()) {
     const auto lf = input.find('\n');
-    const std::string_view chunk = input.substr(0, lf == std::string_view::npos ? input.size() : lf + 1);
+    const std::string_view chunk =
+        input.substr(0, lf == std::string_view::npos ? input.size() : lf + 1);
     if (partial_line_.size() + chunk.size() > limits_.max_line_length) {
       ec = errc::reply_line_too_long;
       return std::nullopt;

@@ -42,7 +42,7 @@ std::string escape_text(std::string_view text);
 struct ReplyLimits {
   std::size_t max_line_length = 2048;  // octets, including CRLF (RFC 5321 asks for 512)
   std::size_t max_lines = 256;
-  std::size_t max_bytes = 64 * 1024;
+  std::size_t max_bytes = std::size_t{64} * 1024;
 };
 
 // Parses replies from a byte stream. Feed it whatever arrived; it consumes at most one complete

@@ -14,7 +14,7 @@ enum class Redaction { none, after_verb, whole_line };
 
 class Transcript {
  public:
-  explicit Transcript(std::size_t max_bytes = 64 * 1024) : max_bytes_(max_bytes) {}
+  explicit Transcript(std::size_t max_bytes = std::size_t{64} * 1024) : max_bytes_(max_bytes) {}
 
   // Records command lines (CRLF separated). `after_verb` keeps "AUTH PLAIN" and hides the rest.
   void client(std::string_view lines, Redaction redaction = Redaction::none);
