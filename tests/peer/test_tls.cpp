@@ -4,8 +4,11 @@
 
 #include <algorithm>
 
+#include <openssl/ssl.h>
 #include "peer_helpers.hpp"
+
 #include "smtp/error.hpp"
+#include "smtp/net/tls.hpp"
 
 using namespace peertest;
 using Lines = std::vector<std::string>;
@@ -107,7 +110,18 @@ TEST_CASE("implicit TLS verifies the certificate for a DNS name and for an IP li
                                  [](smtp::Session& s) { return send_text(s, "x\r\n"); });
     CHECK(result.ok());
     CHECK(has_event(peer, "tls-handshake-ok"));
+    // SNI carries a DNS name, never an IP literal (RFC 6066 section 3).
+    CHECK(peer.server_names() == Lines{host == "localhost" ? "localhost" : ""});
   }
+}
+
+TEST_CASE("the TLS policy: peer verification on, TLS 1.2 at least") {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  REQUIRE(ctx != nullptr);
+  CHECK_FALSE(smtp::net::configure_context(ctx, ""));
+  CHECK(SSL_CTX_get_min_proto_version(ctx) == TLS1_2_VERSION);
+  CHECK((SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER) != 0);
+  SSL_CTX_free(ctx);
 }
 
 TEST_CASE("a certificate that does not verify ends the session before any command") {

@@ -530,7 +530,8 @@ header_checks = regexp:{lay.postfix}/header_checks
 mime_header_checks =
 nested_header_checks =
 smtpd_tls_received_header = no
-# Bare LF in DATA stays accepted (it becomes CRLF on delivery); Postfix >= 3.9 would reject.
+# Bare LF stays accepted as a line end (delivered as CRLF), as in Postfix 3.7 by default;
+# stated because later Postfix versions handle it more strictly.
 smtpd_forbid_bare_newline = no
 
 message_size_limit = {MESSAGE_SIZE_LIMIT}
@@ -614,7 +615,7 @@ def postfix_master_cf(lay, ports):
 
 
 # Drops only the Received: header smtpd itself adds ("... by harness.invalid (Postfix) with ...");
-# a Received: header the client sent is kept. Patterns see the whole (unfolded) header.
+# a Received: header the client sent is kept. The pattern sees the whole multi-line header.
 HEADER_CHECKS = (
     "/^Received: from .*[[:space:]]by " + re.escape(MYHOSTNAME) + r" \(Postfix\) with /"
     " IGNORE\n"
@@ -665,23 +666,24 @@ def start_postfix(lay):
 # Readiness
 # --------------------------------------------------------------------------------------------
 
+PROBE_TIMEOUT = 2.0
+
+
 def client_tls_context(lay):
-    ctx = ssl.create_default_context(cafile=str(lay.ca_crt))
-    return ctx
+    return ssl.create_default_context(cafile=str(lay.ca_crt))
 
 
 def probe_smtp(lay, name, port):
-    """The port greets; on TLS ports the handshake verifies; AUTH ports list the Dovecot
-    mechanisms (proves the smtpd -> Dovecot SASL link)."""
+    """The port greets; on TLS ports the handshake verifies against the new CA; AUTH ports list
+    the Dovecot mechanisms (proves the smtpd -> Dovecot SASL link)."""
     ctx = client_tls_context(lay)
-    timeout = 2
-    if name in ("smtps", "auth_smtps"):
-        s = smtplib.SMTP_SSL(HOST, port, timeout=timeout, context=ctx)
+    if name.endswith("smtps"):
+        s = smtplib.SMTP_SSL(HOST, port, timeout=PROBE_TIMEOUT, context=ctx)
     else:
-        s = smtplib.SMTP(HOST, port, timeout=timeout)
+        s = smtplib.SMTP(HOST, port, timeout=PROBE_TIMEOUT)
     try:
         s.ehlo("probe.invalid")
-        if name in ("starttls", "auth_starttls"):
+        if name.endswith("starttls"):
             s.starttls(context=ctx)
             s.ehlo("probe.invalid")
         if name.startswith("auth_"):
@@ -695,9 +697,9 @@ def probe_smtp(lay, name, port):
 
 def probe_pop3(lay, name, port):
     if name == "pop3s":
-        p = poplib.POP3_SSL(HOST, port, timeout=2, context=client_tls_context(lay))
+        p = poplib.POP3_SSL(HOST, port, timeout=PROBE_TIMEOUT, context=client_tls_context(lay))
     else:
-        p = poplib.POP3(HOST, port, timeout=2)
+        p = poplib.POP3(HOST, port, timeout=PROBE_TIMEOUT)
     try:
         p.quit()
     finally:

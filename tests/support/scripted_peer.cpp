@@ -179,6 +179,7 @@ class ScriptedPeer::Impl {
 
   std::string received() const;
   std::vector<std::string> events() const;
+  std::vector<std::string> server_names() const;
   bool script_completed() const;
 
  private:
@@ -234,6 +235,7 @@ class ScriptedPeer::Impl {
   mutable std::mutex mutex_;
   std::string received_;
   std::vector<std::string> events_;
+  std::vector<std::string> server_names_;  // the SNI of each TLS handshake, "" for none
   bool completed_ = false;
 
   std::thread thread_;  // started by the constructor once everything above is ready
@@ -291,6 +293,11 @@ std::string ScriptedPeer::Impl::received() const {
 std::vector<std::string> ScriptedPeer::Impl::events() const {
   const std::lock_guard lock(mutex_);
   return events_;
+}
+
+std::vector<std::string> ScriptedPeer::Impl::server_names() const {
+  const std::lock_guard lock(mutex_);
+  return server_names_;
 }
 
 bool ScriptedPeer::Impl::script_completed() const {
@@ -460,6 +467,9 @@ void ScriptedPeer::Impl::start_tls(TlsIdentity id, bool after_starttls) {
     }
   }
   record_event("tls-handshake-ok");
+  const char* sni = SSL_get_servername(c.ssl.get(), TLSEXT_NAMETYPE_host_name);
+  const std::lock_guard lock(mutex_);
+  server_names_.emplace_back(sni != nullptr ? sni : "");
 }
 
 void ScriptedPeer::Impl::handshake(Connection& c, bool after_starttls) {
@@ -675,6 +685,8 @@ std::uint16_t ScriptedPeer::port() const { return impl_->port(); }
 void ScriptedPeer::wait() { impl_->join(); }
 std::string ScriptedPeer::received() const { return impl_->received(); }
 std::vector<std::string> ScriptedPeer::events() const { return impl_->events(); }
+
+std::vector<std::string> ScriptedPeer::server_names() const { return impl_->server_names(); }
 bool ScriptedPeer::script_completed() const { return impl_->script_completed(); }
 
 std::vector<std::string> ScriptedPeer::received_lines() const {

@@ -136,6 +136,9 @@ class ScriptedPeer {
   // received() split on CRLF; a final piece without CRLF is kept as the last line.
   std::vector<std::string> received_lines() const;
   std::vector<std::string> events() const;
+  // The server name (SNI) the client sent in each successful TLS handshake, "" where it sent
+  // none.
+  std::vector<std::string> server_names() const;
   // Every step ran (whatever happened after the last one).
   bool script_completed() const;
 
