@@ -589,10 +589,12 @@ struct Session::Impl {
                                          std::string& out, bool done) {
     std::uint64_t octets = 0;
     for (;;) {
-      if (done) end_of_data_sent = true;  // `out` now ends with ".\r\n"
       octets += out.size();
       if (auto ec = co_await write(out)) co_return ec;
-      if (done) break;
+      if (done) {
+        end_of_data_sent = true;  // `out` ended with ".\r\n", and all of it was written
+        break;
+      }
       out.clear();
       if (auto ec = read_piece(body, encoder, raw, out, done)) {
         // The end of data was never sent, so the server discards what it has; the connection
@@ -715,7 +717,10 @@ struct Session::Impl {
 
   Result do_open() {
     begin();
-    if (is_broken) reset_connection(), is_broken = false;
+    if (is_broken) {
+      reset_connection();
+      is_broken = false;
+    }
     Result result;
     std::error_code ec;
     if (!opened) ec = run(open());
