@@ -11,12 +11,15 @@
 #include "smtp/options.hpp"
 #include "smtp/protocol/capabilities.hpp"
 #include "smtp/result.hpp"
+#include "smtp/tls_context.hpp"
 
 namespace smtp {
 
 class Session {
  public:
-  explicit Session(SessionOptions options);
+  // `tls_context` lets sessions to one server share trust settings and resume TLS sessions;
+  // without one the session makes its own.
+  explicit Session(SessionOptions options, std::shared_ptr<TlsClientContext> tls_context = nullptr);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -1,26 +1,16 @@
-// The engine: runs the SMTP conversation over Boost.Asio and OpenSSL, using the sans-I/O pieces
-// in protocol/ for everything that is bytes and rules. Every wait is bounded by an absolute
-// deadline; a timer cancels the socket when it passes.
+// The engine: runs the SMTP conversation over a net::Connection (Boost.Asio and OpenSSL), using
+// the sans-I/O pieces in protocol/ for everything that is bytes and rules.
 
 #include "smtp/session.hpp"
 
-#include <openssl/ssl.h>
-
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "smtp/error.hpp"
 #include "smtp/log.hpp"
+#include "smtp/net/connection.hpp"
 #include "smtp/net/tls.hpp"
 #include "smtp/protocol/address.hpp"
 #include "smtp/protocol/body_encoder.hpp"
@@ -31,47 +21,24 @@
 namespace smtp {
 
 namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using asio::awaitable;
-using boost::system::error_code;
-
-namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t read_size = 16 * 1024;
-
-std::string address_literal(const asio::ip::address& address) {
-  if (address.is_v6()) return "[IPv6:" + address.to_string() + "]";
-  return "[" + address.to_string() + "]";
-}
-
-}  // namespace
 
 struct Session::Impl {
-  explicit Impl(SessionOptions opts) : options(std::move(opts)), parser(options.reply_limits) {}
+  Impl(SessionOptions opts, std::shared_ptr<TlsClientContext> tls)
+      : options(std::move(opts)), tls_context(std::move(tls)), parser(options.reply_limits) {}
 
   SessionOptions options;
+  std::shared_ptr<TlsClientContext> tls_context;
   asio::io_context io{1};
-  tcp::socket socket{io};
-  tcp::resolver resolver{io};
-  asio::steady_timer timer{io};
-  std::optional<ssl::context> tls_context;
-  std::unique_ptr<ssl::stream<tcp::socket&>> tls;
-  std::string inbox;  // bytes read from the server and not yet parsed
-  std::size_t inbox_pos = 0;
+  std::unique_ptr<net::Connection> connection;
   ReplyParser parser;
   Capabilities caps;
   Transcript transcript;
-  std::string local_literal;
-  std::uint64_t deadline_generation = 0;
-  bool timed_out = false;
   bool opened = false;
   bool is_broken = false;
-  bool secure = false;
-  bool peer_loopback = false;
   bool needs_rset = false;
   bool end_of_data_sent = false;
+  std::chrono::steady_clock::time_point idle_since;
   // Context of the last failure, for the result.
   std::string detail;
   std::optional<Reply> last_reply;
@@ -92,40 +59,18 @@ struct Session::Impl {
     return std::move(*value);
   }
 
-  // Every wait gets its own absolute deadline; a stale timer completion (one that fired just as
-  // the operation finished) is recognised by its generation and ignored.
-  void arm() {
-    timed_out = false;
-    const auto generation = ++deadline_generation;
-    timer.expires_after(options.timeout);
-    timer.async_wait([this, generation](error_code ec) {
-      if (ec || generation != deadline_generation) return;
-      timed_out = true;
-      error_code ignored;
-      resolver.cancel();
-      socket.cancel(ignored);
-    });
-  }
+  net::Connection& conn() { return *connection; }
 
-  void disarm() {
-    ++deadline_generation;
-    timer.cancel();
-  }
-
-  std::error_code io_error(const error_code& ec) {
-    if (timed_out) return errc::timeout;
-    detail = ec.message();
-    return errc::connection_lost;
+  // Keeps the transport's explanation of a failure for the result.
+  std::error_code transport(std::error_code ec) {
+    if (ec && detail.empty()) detail = conn().detail();
+    return ec;
   }
 
   // ---- bytes ---------------------------------------------------------------------------------
 
   awaitable<std::error_code> write(std::string_view bytes) {
-    arm();
-    auto [ec, n] = tls ? co_await asio::async_write(*tls, asio::buffer(bytes), nothrow)
-                       : co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
-    disarm();
-    co_return ec ? io_error(ec) : std::error_code{};
+    co_return transport(co_await conn().write(bytes));
   }
 
   awaitable<std::error_code> write_commands(std::string_view lines,
@@ -135,112 +80,32 @@ struct Session::Impl {
   }
 
   awaitable<std::error_code> read_reply(Reply& reply) {
-    arm();
-    std::error_code result;
+    const net::Connection::Deadline deadline(conn());
     for (;;) {
-      std::string_view pending(inbox);
-      pending.remove_prefix(inbox_pos);
+      auto pending = conn().unread();
       const auto before = pending.size();
       std::error_code ec;
       auto parsed = parser.parse(pending, ec);
-      inbox_pos += before - pending.size();
-      if (ec) {
-        result = ec;
-        break;
-      }
+      conn().consume(before - pending.size());
+      if (ec) co_return ec;
       if (parsed) {
         reply = std::move(*parsed);
         transcript.server(reply);
         if (reply.code == 421) {
           // The server is closing the connection, whatever was asked (RFC 5321 3.8).
           last_reply = reply;
-          result = errc::server_closing;
+          co_return errc::server_closing;
         }
-        break;
+        co_return std::error_code{};
       }
-      inbox.clear();  // the parser holds whatever it consumed
-      inbox_pos = 0;
-      inbox.resize(read_size);
-      auto [rec, n] =
-          tls ? co_await tls->async_read_some(asio::buffer(inbox.data(), read_size), nothrow)
-              : co_await socket.async_read_some(asio::buffer(inbox.data(), read_size), nothrow);
-      inbox.resize(n);
-      if (rec) {
-        result = io_error(rec);
-        break;
-      }
+      if (auto rec = co_await conn().read_some()) co_return transport(rec);
     }
-    disarm();
-    co_return result;
-  }
-
-  // ---- connection ----------------------------------------------------------------------------
-
-  awaitable<std::error_code> connect() {
-    const auto where = options.host + ":" + std::to_string(options.port);
-    arm();
-    error_code ec;
-    tcp::endpoint peer;
-    const auto address = asio::ip::make_address(options.host, ec);
-    if (!ec) {
-      peer = tcp::endpoint(address, options.port);
-      std::tie(ec) = co_await socket.async_connect(peer, nothrow);
-    } else {
-      auto [rec, endpoints] =
-          co_await resolver.async_resolve(options.host, std::to_string(options.port), nothrow);
-      if (rec) {
-        disarm();
-        detail = where + ": " + rec.message();
-        co_return timed_out ? errc::timeout : errc::resolve_failed;
-      }
-      std::tie(ec, peer) = co_await asio::async_connect(socket, endpoints, nothrow);
-    }
-    disarm();
-    if (ec) {
-      detail = where + ": " + ec.message();
-      co_return timed_out ? errc::timeout : errc::connect_failed;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    peer_loopback = peer.address().is_loopback();
-    local_literal = address_literal(socket.local_endpoint(ec).address());
-    transcript.note("connected to " + peer.address().to_string() + " port " +
-                    std::to_string(peer.port()));
-    co_return std::error_code{};
-  }
-
-  awaitable<std::error_code> start_tls() {
-    if (!tls_context) {
-      tls_context.emplace(ssl::context::tls_client);
-      if (auto ec = net::configure_context(tls_context->native_handle(), options.ca_file)) {
-        detail = options.ca_file;
-        co_return ec;
-      }
-    }
-    tls = std::make_unique<ssl::stream<tcp::socket&>>(socket, *tls_context);
-    if (auto ec = net::configure_connection(tls->native_handle(), options.host)) co_return ec;
-    arm();
-    auto [ec] = co_await tls->async_handshake(ssl::stream_base::client, nothrow);
-    disarm();
-    if (ec) {
-      if (timed_out) co_return errc::timeout;
-      co_return net::classify_handshake_error(ec, tls->native_handle(), detail);
-    }
-    if (!options.pin_sha256.empty()) {
-      if (auto e =
-              net::check_pin(tls->native_handle(), *net::parse_pin(options.pin_sha256), detail)) {
-        co_return e;
-      }
-    }
-    secure = true;
-    transcript.note(std::string("TLS established: ") + SSL_get_version(tls->native_handle()) + " " +
-                    SSL_get_cipher_name(tls->native_handle()));
-    co_return std::error_code{};
   }
 
   // ---- session set-up ------------------------------------------------------------------------
 
-  const std::string& client_name() const {
-    return options.client_name.empty() ? local_literal : options.client_name;
+  const std::string& client_name() {
+    return options.client_name.empty() ? conn().local_address_literal() : options.client_name;
   }
 
   // STARTTLS and AUTH exist only in ESMTP: then a refused EHLO may not fall back to HELO.
@@ -287,8 +152,10 @@ struct Session::Impl {
     }
     // Anything already buffered was sent before the handshake, in plaintext, by whoever could
     // write to the connection: it must never be read as if it came over TLS.
-    if (inbox_pos != inbox.size() || parser.in_progress()) co_return errc::starttls_unexpected_data;
-    if (auto ec = co_await start_tls()) co_return ec;
+    if (!conn().unread().empty() || parser.in_progress()) {
+      co_return errc::starttls_unexpected_data;
+    }
+    if (auto ec = co_await conn().start_tls()) co_return transport(ec);
     caps = Capabilities{};  // forget everything learned before TLS
     co_return co_await hello();
   }
@@ -302,8 +169,8 @@ struct Session::Impl {
       for (const auto& m : caps.auth_mechanisms) detail += " " + m;
       co_return errc::auth_mechanism_not_offered;
     }
-    if (sasl::sends_password(credentials.mechanism) && !secure && !peer_loopback &&
-        options.plaintext_auth == PlaintextAuth::refuse) {
+    if (sasl::sends_password(credentials.mechanism) && !conn().secure() &&
+        !conn().peer_loopback() && options.plaintext_auth == PlaintextAuth::refuse) {
       co_return errc::auth_plaintext_refused;
     }
     sasl::Exchange exchange(credentials.mechanism, credentials.username, credentials.password,
@@ -329,9 +196,14 @@ struct Session::Impl {
     if (!options.pin_sha256.empty() && !net::parse_pin(options.pin_sha256)) {
       co_return errc::invalid_pin;
     }
-    if (auto ec = co_await connect()) co_return ec;
+    connection =
+        std::make_unique<net::Connection>(io,
+                                          net::Endpoint{options.host, options.port, options.timeout,
+                                                        options.ca_file, options.pin_sha256},
+                                          transcript, tls_context);
+    if (auto ec = co_await conn().connect()) co_return transport(ec);
     if (options.tls == TlsMode::implicit) {
-      if (auto ec = co_await start_tls()) co_return ec;
+      if (auto ec = co_await conn().start_tls()) co_return transport(ec);
     }
     Reply greeting;
     if (auto ec = co_await read_reply(greeting)) co_return ec;
@@ -664,16 +536,10 @@ struct Session::Impl {
   // ---- bookkeeping ---------------------------------------------------------------------------
 
   void reset_connection() {
-    error_code ignored;
-    tls.reset();
-    socket.close(ignored);
-    socket = tcp::socket(io);
-    inbox.clear();
-    inbox_pos = 0;
+    connection.reset();
     parser = ReplyParser(options.reply_limits);
     caps = Capabilities{};
     opened = false;
-    secure = false;
     needs_rset = false;
   }
 
@@ -729,7 +595,8 @@ struct Session::Impl {
   }
 };
 
-Session::Session(SessionOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Session::Session(SessionOptions options, std::shared_ptr<TlsClientContext> tls_context)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(tls_context))) {}
 
 Session::~Session() = default;
 
