@@ -105,6 +105,26 @@ class Category final : public std::error_category {
       case errc::invalid_pin:
         return "the public key pin must be a SHA-256 digest in base64 (44 characters) or "
                "hex (64 characters)";
+      case errc::pop3_greeting_rejected:
+        return "the POP3 server refused the connection in its greeting";
+      case errc::pop3_response_malformed:
+        return "the POP3 server sent a malformed response";
+      case errc::pop3_stls_not_offered:
+        return "the POP3 server does not offer STLS, which the POP3 'Use STARTTLS' setting "
+               "requires; the connection was not continued in plaintext";
+      case errc::pop3_stls_refused:
+        return "the POP3 server refused STLS; the connection was not continued in plaintext";
+      case errc::pop3_stls_unexpected_data:
+        return "the POP3 server sent data after its STLS response (possible command "
+               "injection); connection aborted";
+      case errc::pop3_apop_not_offered:
+        return "the POP3 greeting has no APOP timestamp, so APOP is not possible; set 'Use "
+               "APOP' to false";
+      case errc::pop3_plaintext_refused:
+        return "refused to send the POP3 password over an unencrypted connection; use POP over "
+               "SSL or STARTTLS, APOP, or allow plaintext authentication explicitly";
+      case errc::pop3_login_failed:
+        return "POP3 login failed (POP before SMTP): check 'User' and 'Password'";
     }
     return "unknown smtp error";
   }

@@ -54,6 +54,15 @@ enum class errc {
   certificate_pin_mismatch,
   ca_file_unreadable,
   invalid_pin,
+  // POP before SMTP.
+  pop3_greeting_rejected,
+  pop3_response_malformed,
+  pop3_stls_not_offered,
+  pop3_stls_refused,
+  pop3_stls_unexpected_data,
+  pop3_apop_not_offered,
+  pop3_plaintext_refused,
+  pop3_login_failed,
 };
 
 const std::error_category& category() noexcept;

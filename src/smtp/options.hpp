@@ -28,6 +28,28 @@ struct Credentials {
   std::string password;
 };
 
+enum class Apop { no, yes };
+
+struct Pop3Options {
+  std::string host;
+  std::uint16_t port = 110;
+  TlsMode tls = TlsMode::none;  // implicit: POP3S (995); starttls: STLS, required
+  std::string ca_file;
+  std::string pin_sha256;
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  std::string username;
+  std::string password;
+  Apop apop = Apop::yes;  // the spec's default
+  PlaintextAuth plaintext_auth = PlaintextAuth::refuse;
+};
+
+// POP before SMTP: log into POP3 first, and start the SMTP session no earlier than `interval`
+// after the POP3 authentication began (the spec's "Interval Time").
+struct PopBeforeSmtp {
+  Pop3Options pop3;
+  std::chrono::milliseconds interval{5};
+};
+
 struct SessionOptions {
   std::string host;
   std::uint16_t port = 25;
@@ -36,6 +58,7 @@ struct SessionOptions {
   std::string pin_sha256;  // SHA-256 of the server's public key (base64 or hex); checked too
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // bounds every network wait
   std::optional<Credentials> credentials;                       // SMTP AUTH when set
+  std::optional<PopBeforeSmtp> pop_before_smtp;
   PlaintextAuth plaintext_auth = PlaintextAuth::refuse;
   std::string client_name;  // EHLO argument; empty: the local address as an address literal
   ReplyLimits reply_limits;

@@ -18,6 +18,7 @@ import grp
 import re
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import smtplib
@@ -40,12 +41,19 @@ SPECIAL_RECIPIENTS = {
     f"tempfail@{DOMAIN}": "450 4.2.0 Mailbox busy (harness: temporary failure)",
 }
 SMTP_PORT_NAMES = ["plain", "starttls", "smtps", "auth_plain", "auth_starttls", "auth_smtps",
-                   "nochunking", "nopipelining", "auth_required"]
+                   "nochunking", "nopipelining", "auth_required", "pop_before_smtp"]
 POP3_PORT_NAMES = ["pop3", "pop3s"]
 SASL_MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5"]
 
 # Unprivileged account that runs the capture script and owns the POP3 mailboxes.
 DELIVERY_USER = "nobody"
+# POP before SMTP (port "pop_before_smtp"): a client IP may send for this many seconds after a
+# successful POP3 login. Dovecot's post-login script records logins (running as POSTLOGIN_USER,
+# Dovecot's $default_internal_user); Postfix's policy service reads them (as POLICY_USER; spawn(8)
+# refuses root and the mail_owner "postfix").
+POP_BEFORE_SMTP_WINDOW = 60
+POSTLOGIN_USER = "dovecot"
+POLICY_USER = "nobody"
 PYTHON_FOR_DELIVERY = "/usr/bin/python3"  # readable by DELIVERY_USER, unlike a pyenv under /root
 
 START_TIMEOUT = 20.0
@@ -80,6 +88,12 @@ class Layout:
         self.server_key = self.pki / "server.key"
         self.bin = self.run / "bin"
         self.capture = self.bin / "capture.py"
+        self.pop_policy = self.bin / "pop_policy.py"
+        self.postlogin_script = self.bin / "pop-postlogin.sh"
+        self.pop_policy_log = self.log / "pop_policy.log"
+        # POP before SMTP state: owned by POSTLOGIN_USER (writes it), readable by POLICY_USER.
+        self.pbs_dir = self.run / "pop-before-smtp"
+        self.pbs_state = self.pbs_dir / "logins"
         self.delivered = self.run / "delivered"
         # Postfix config_directory (postfix -c). The queue and data directories must not live
         # inside it: "postfix start" checks that everything below config_directory is owned by
@@ -310,6 +324,46 @@ def end_session(name, sid, timeout):
         log(f"{name}: exited, but init has not reaped {session_members(sid, zombies=True)} yet")
 
 
+def detached_helpers(lay):
+    """Live processes running a script from this run dir's bin/ that are outside the masters'
+    sessions: spawn(8) starts each pop_policy.py in a session of its own (setsid), so
+    end_session() does not see it. It exits when its smtpd closes the policy connection."""
+    prefix = str(lay.bin) + "/"
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            exe = os.readlink(f"/proc/{entry}/exe")
+        except OSError:
+            continue
+        if exe.startswith(OWN_EXECUTABLE_PREFIXES) and \
+                any(os.fsdecode(a).startswith(prefix) for a in argv[1:3]):
+            found.append(int(entry))
+    return found
+
+
+def end_detached(pids, timeout):
+    """Wait for the given detached helpers to exit (SIGTERM, then SIGKILL, stragglers one pid at
+    a time), then (bounded) until init has reaped them, so ps lists no <defunct> entry."""
+    if not wait_until(lambda: not any(alive(p) for p in pids), timeout):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in [p for p in pids if alive(p)]:
+                log(f"helper process {pid} still running; sending {sig.name}")
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            if wait_until(lambda: not any(alive(p) for p in pids), 2.0):
+                break
+        else:
+            raise HarnessError(f"helper processes {[p for p in pids if alive(p)]} survive SIGKILL")
+    if not wait_until(lambda: all(proc_stat(p) is None for p in pids), REAP_TIMEOUT, 0.1):
+        log(f"helpers exited, but init has not reaped "
+            f"{[p for p in pids if proc_stat(p) is not None]} yet")
+
+
 # --------------------------------------------------------------------------------------------
 # PKI
 # --------------------------------------------------------------------------------------------
@@ -421,6 +475,20 @@ service pop3-login {{
   }}
 }}
 
+# POP before SMTP: after every successful POP3 login (any listener, any mechanism; not after a
+# failed one) the pop3 process asks the pop-postlogin service, which runs the script (as user
+# {POSTLOGIN_USER}) that records the client IP and time for Postfix's policy service. The script
+# ends with exec "$@", which hands the session back to pop3.
+service pop3 {{
+  executable = pop3 pop-postlogin
+}}
+service pop-postlogin {{
+  executable = script-login {lay.postlogin_script}
+  user = $default_internal_user
+  unix_listener pop-postlogin {{
+  }}
+}}
+
 service auth {{
   # Postfix smtpd (smtpd_sasl_type = dovecot) connects here as user postfix.
   unix_listener {lay.sasl_socket.name} {{
@@ -440,9 +508,48 @@ service anvil {{
 """
 
 
+# Dovecot post-login script (see PostLoginScripting in the Dovecot 2.3 wiki). stdin/stdout are
+# the client's connection (nothing may be printed there), stderr goes to Dovecot's log, $IP is the
+# client address. Whatever happens, it must end by exec'ing "$@", or the POP3 login fails.
+POSTLOGIN_SCRIPT = """\
+#!/bin/sh
+# POP before SMTP for the test harness (generated by mailservers.py): records that $IP logged
+# into POP3 just now. The state file holds one "IP UNIX_TIME" line per client IP and is replaced
+# atomically (temporary file, then mv); deleting or truncating it forgets every login.
+state={state}
+if [ -n "$IP" ]; then
+  (
+    /usr/bin/flock -w 5 9 || echo "pop-postlogin: no lock on {lock}, going on" >&2
+    umask 022  # the policy service's user must read the state file
+    tmp="$state.tmp.$$"
+    {{
+      if [ -f "$state" ]; then
+        while read -r ip when; do
+          [ -z "$ip" ] || [ "$ip" = "$IP" ] || printf '%s %s\\n' "$ip" "$when"
+        done < "$state"
+      fi
+      printf '%s %s\\n' "$IP" "$(/bin/date +%s)"
+    }} > "$tmp" && /bin/mv -f "$tmp" "$state" ||
+      {{ echo "pop-postlogin: could not record the login of $USER from $IP in $state" >&2
+         /bin/rm -f "$tmp"; }}
+  ) 9>>{lock} </dev/null >&2
+fi
+exec "$@"
+"""
+
+
 def setup_dovecot(lay, ports):
     lay.dovecot.mkdir()
     lay.dovecot_state.mkdir()
+    # POP before SMTP: the state directory belongs to the post-login script's user (root, i.e.
+    # the tests, can write anyway); the policy service's user reads the 0644 state file.
+    lay.pbs_dir.mkdir()
+    chown(lay.pbs_dir, POSTLOGIN_USER, POSTLOGIN_USER)
+    lay.pbs_dir.chmod(0o755)
+    lay.bin.mkdir(exist_ok=True)
+    write_file(lay.postlogin_script, POSTLOGIN_SCRIPT.format(
+        state=shlex.quote(str(lay.pbs_state)), lock=shlex.quote(str(lay.pbs_dir / ".lock"))),
+        0o755)
     nobody = pwd.getpwnam(DELIVERY_USER)
     # passwd-file: user:password:uid:gid:gecos:home:shell. The auth process runs as user dovecot.
     lines = [f"{user}:{{PLAIN}}{password}:{nobody.pw_uid}:{nobody.pw_gid}::{lay.mail / user}::"
@@ -552,6 +659,10 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = {lay.sasl_socket}
 smtpd_sasl_auth_enable = no
 smtpd_sasl_security_options = noanonymous
+
+# POP before SMTP (master.cf services pop_before_smtp and pop_policy). spawn(8) would kill the
+# policy process after command_time_limit (1000 s) while its smtpd may still use it.
+pop_policy_time_limit = 3600
 """
 
 
@@ -571,6 +682,11 @@ def postfix_master_cf(lay, ports):
         # Mail only from authenticated clients: loopback is not exempt here (no permit_mynetworks).
         "auth_required": ["smtpd_sasl_auth_enable=yes",
                           "smtpd_relay_restrictions=permit_sasl_authenticated,reject"],
+        # Recipients only for a client IP with a recent POP3 login (policy service below; it
+        # answers OK or a 554 with its reason). Loopback is not exempt (no permit_mynetworks);
+        # smtpd_recipient_restrictions (reject@/tempfail@) still apply after an OK.
+        "pop_before_smtp": ["smtpd_relay_restrictions=check_policy_service,"
+                            "unix:private/pop_policy,reject"],
     }
     lines = ["# Generated by mailservers.py. service type private unpriv chroot wakeup maxproc command",
              "# One smtpd per test port (names match servers.json \"smtp\")."]
@@ -587,6 +703,11 @@ def postfix_master_cf(lay, ports):
         ("client_protocol", "client_protocol"), ("sasl_method", "sasl_method"),
         ("sasl_username", "sasl_username")])
     lines += [
+        "# POP before SMTP policy service: spawn(8) starts one pop_policy.py per smtpd connection,",
+        "# as an unprivileged user (spawn refuses root and the mail owner); maxproc 0 = no limit.",
+        "pop_policy unix -       n       n       -       0       spawn",
+        f"  user={POLICY_USER} argv={PYTHON_FOR_DELIVERY} {lay.pop_policy} {lay.pbs_state}"
+        f" {POP_BEFORE_SMTP_WINDOW} {lay.pop_policy_log}",
         "# Final delivery of every message: the capture script, as an unprivileged user.",
         "capture   unix  -       n       n       -       -       pipe",
         f"  user={DELIVERY_USER} null_sender=",
@@ -635,9 +756,13 @@ def setup_postfix(lay, ports):
                "".join(f"{rcpt} {action}\n" for rcpt, action in SPECIAL_RECIPIENTS.items()))
     # The capture script is copied in: the delivery user must be able to read it wherever the
     # checkout lives.
-    lay.bin.mkdir()
+    lay.bin.mkdir(exist_ok=True)
     shutil.copy(HERE / "capture.py", lay.capture)
     lay.capture.chmod(0o755)
+    shutil.copy(HERE / "pop_policy.py", lay.pop_policy)
+    lay.pop_policy.chmod(0o755)
+    lay.pop_policy_log.touch()
+    chown(lay.pop_policy_log, POLICY_USER)
     # Postfix will not load a main.cf or texthash file whose mtime is not yet in the past (it
     # sleeps in 300 ms steps until the file is "old"); backdating saves ~2 s per start.
     past = time.time() - 60
@@ -690,6 +815,15 @@ def probe_smtp(lay, name, port):
             mechs = s.esmtp_features.get("auth", "").upper().split()
             if sorted(mechs) != sorted(SASL_MECHANISMS):
                 raise HarnessError(f"smtp {name}: EHLO AUTH lists {mechs}, expected {SASL_MECHANISMS}")
+        if name == "pop_before_smtp":
+            # Nobody has logged into POP3 yet: the policy service (spawned as POLICY_USER,
+            # reading the state file) must refuse. Proves the smtpd -> spawn -> policy link.
+            s.mail("probe@example.test")
+            code, reply = s.rcpt(f"probe@{DOMAIN}")
+            if code != 554 or b"POP before SMTP" not in reply:
+                raise HarnessError(f"smtp {name}: RCPT without POP3 login got {code} {reply!r}, "
+                                   f"expected 554 from the policy service (see {lay.postfix_log}, "
+                                   f"{lay.pop_policy_log})")
         s.quit()
     finally:
         s.close()
@@ -758,6 +892,9 @@ def servers_json(lay, ports, pids):
         "ca_file": str(lay.ca_crt),
         "smtp": {n: ports[n] for n in SMTP_PORT_NAMES},
         "pop3": {n: ports[n] for n in POP3_PORT_NAMES},
+        # Delete or truncate state_file to forget every POP3 login (all clients are 127.0.0.1).
+        "pop_before_smtp": {"state_file": str(lay.pbs_state),
+                            "window_seconds": POP_BEFORE_SMTP_WINDOW},
         "users": dict(USERS),
         "domain": DOMAIN,
         "delivered_dir": str(lay.delivered),
@@ -833,8 +970,13 @@ def stop(lay, quiet=False):
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    helpers = detached_helpers(lay)
     for name, pid in masters.items():
         end_session(name, pid, STOP_TIMEOUT)
+    # With its smtpd gone, each pop_policy.py reads EOF and exits; include any spawned late.
+    helpers = sorted(set(helpers) | set(detached_helpers(lay)))
+    if helpers:
+        end_detached(helpers, STOP_TIMEOUT if masters else 0)
     if not quiet:
         log(f"stopped {', '.join(masters)}" if masters else "nothing was running")
     return 0

@@ -7,7 +7,7 @@ Reads DIR/servers.json and, with Python's own smtplib/poplib/ssl: delivers a mes
 every SMTP port and compares the captured .eml byte for byte; checks EHLO keywords, AUTH
 mechanisms (right and wrong passwords), certificate verification for 'localhost' and
 '127.0.0.1', the special reject/tempfail recipients, BDAT, POP3 logins (USER/PASS, APOP, STLS,
-POP3S), and the normalisations Postfix is known to apply. One line per check; exit status 1 if
+POP3S), POP before SMTP, and the normalisations Postfix is known to apply. One line per check; exit status 1 if
 any check fails. Standard library only (Python 3.11).
 """
 
@@ -28,7 +28,8 @@ DELIVERY_TIMEOUT = 10.0
 IO_TIMEOUT = 10.0
 WRONG_PASSWORD = "not-the-password"
 
-PLAIN_PORTS = {"plain", "auth_plain", "nochunking", "nopipelining", "auth_required"}
+PLAIN_PORTS = {"plain", "auth_plain", "nochunking", "nopipelining", "auth_required",
+               "pop_before_smtp"}
 STARTTLS_PORTS = {"starttls", "auth_starttls"}
 IMPLICIT_TLS_PORTS = {"smtps", "auth_smtps"}
 AUTH_PORTS = {"auth_plain", "auth_starttls", "auth_smtps", "auth_required"}
@@ -570,6 +571,144 @@ def check_pop3_apop(h, name):
 
 
 # --------------------------------------------------------------------------------------------
+# POP before SMTP (port "pop_before_smtp")
+# --------------------------------------------------------------------------------------------
+
+def pbs_reset(h, how="delete"):
+    """Forget every POP3 login: delete (or truncate) the state file, as a test would."""
+    state = Path(h.cfg["pop_before_smtp"]["state_file"])
+    if how == "delete":
+        state.unlink(missing_ok=True)
+    else:
+        state.write_text("")
+
+
+def pbs_recorded(h):
+    """{ip: time} from the state file (format: one "IP UNIX_TIME" line per IP)."""
+    try:
+        text = Path(h.cfg["pop_before_smtp"]["state_file"]).read_text()
+    except FileNotFoundError:
+        return {}
+    return {f[0]: float(f[1]) for f in (line.split() for line in text.splitlines()) if len(f) == 2}
+
+
+def pbs_rcpt(h, source_ip=None):
+    """(code, reply) to one RCPT on the pop_before_smtp port (from source_ip if given)."""
+    s = smtplib.SMTP(h.host, h.smtp["pop_before_smtp"], timeout=IO_TIMEOUT,
+                     source_address=(source_ip, 0) if source_ip else None)
+    try:
+        s.ehlo("selftest.invalid")
+        code, reply = s.mail("sender@example.test")
+        expect(code == 250, f"MAIL FROM: {code} {reply!r}")
+        code, reply = s.rcpt(h.rcpt("pbs.refused"))
+        s.quit()
+        return code, reply
+    finally:
+        s.close()
+
+
+def pbs_expect_refused(h, source_ip=None):
+    code, reply = pbs_rcpt(h, source_ip)
+    expect(code == 554 and b"POP before SMTP" in reply, f"RCPT: {code} {reply!r}, expected 554")
+    return f"{code} {reply.decode(errors='replace')}"
+
+
+def pbs_expect_delivered(h, how):
+    """After a POP3 login: the login is recorded, and a message goes through and arrives."""
+    recorded = pbs_recorded(h)
+    expect("127.0.0.1" in recorded and abs(time.time() - recorded["127.0.0.1"]) < 10,
+           f"state file after the POP3 login: {recorded}")
+    s = smtplib.SMTP(h.host, h.smtp["pop_before_smtp"], timeout=IO_TIMEOUT)
+    try:
+        s.ehlo("selftest.invalid")
+        msg = sample_message(f"pop before smtp ({how}) {uuid.uuid4()}")
+        sender, rcpt = "sender@example.test", h.rcpt("pbs.rcpt")
+        qid = send(s, sender, [rcpt], msg)
+        s.quit()
+    finally:
+        s.close()
+    return f"after {how}: " + check_delivery(h, qid, msg, sender, [rcpt])
+
+
+def pbs_pop3_login(h, name, mech, stls=False):
+    user = "bob"
+    login = {"USER/PASS": lambda p: (p.user(user), p.pass_(h.users[user])),
+             "APOP": lambda p: p.apop(user, h.users[user])}[mech]
+    pop3_session(h, name, login, stls)
+
+
+def check_pbs_refused(h, how="delete"):
+    pbs_reset(h, how)
+    return pbs_expect_refused(h)
+
+
+def check_pbs_after_login(h, name, mech, stls=False):
+    pbs_reset(h)
+    pbs_pop3_login(h, name, mech, stls)
+    return pbs_expect_delivered(h, f"{mech} on {name}{' with STLS' if stls else ''}")
+
+
+def check_pbs_failed_login(h):
+    """Refused POP3 logins (USER/PASS and APOP, wrong password and unknown user) record nothing."""
+    pbs_reset(h)
+    for name, login in [("pop3", lambda p: (p.user("alice"), p.pass_(WRONG_PASSWORD))),
+                        ("pop3", lambda p: p.apop("alice", WRONG_PASSWORD)),
+                        ("pop3s", lambda p: (p.user("nosuchuser"), p.pass_("x")))]:
+        try:
+            pop3_session(h, name, login)
+        except poplib.error_proto:
+            continue
+        raise CheckFailed(f"wrong POP3 login on {name} accepted")
+    expect(not pbs_recorded(h), f"failed logins were recorded: {pbs_recorded(h)}")
+    return "3 refused logins, nothing recorded, then " + pbs_expect_refused(h)
+
+
+def check_pbs_expired(h):
+    """A login older than the window does not count (state written by hand, as a test may)."""
+    window = h.cfg["pop_before_smtp"]["window_seconds"]
+    state = Path(h.cfg["pop_before_smtp"]["state_file"])
+    state.write_text(f"127.0.0.1 {int(time.time()) - window - 2}\n")
+    try:
+        refused = pbs_expect_refused(h)
+    finally:
+        pbs_reset(h)
+    state.write_text(f"127.0.0.1 {int(time.time()) - window + 10}\n")
+    try:
+        code, reply = pbs_rcpt(h)
+        expect(code == 250, f"login {window - 10}s ago: RCPT {code} {reply!r}")
+    finally:
+        pbs_reset(h)
+    return f"login {window + 2}s ago: {refused}; {window - 10}s ago: accepted"
+
+
+def check_pbs_special_recipients(h):
+    """After a POP3 login the reject@/tempfail@ recipients still get their codes."""
+    pbs_reset(h)
+    pbs_pop3_login(h, "pop3", "USER/PASS")
+    try:
+        return check_special_recipients(h, "pop_before_smtp")
+    finally:
+        pbs_reset(h)
+
+
+def check_pbs_per_ip(h):
+    """A login from 127.0.0.1 does not open the port for another client IP (127.0.0.2)."""
+    try:
+        socket.create_server(("127.0.0.2", 0)).close()
+    except OSError as e:
+        return f"skipped: cannot use 127.0.0.2 as a source address here ({e})"
+    pbs_reset(h)
+    pbs_pop3_login(h, "pop3", "USER/PASS")
+    try:
+        refused = pbs_expect_refused(h, source_ip="127.0.0.2")
+        code, reply = pbs_rcpt(h)
+        expect(code == 250, f"from 127.0.0.1 after its login: {code} {reply!r}")
+    finally:
+        pbs_reset(h)
+    return f"from 127.0.0.2: {refused}"
+
+
+# --------------------------------------------------------------------------------------------
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -581,7 +720,8 @@ def main(argv=None):
 
     for name in h.smtp:
         rep.run(f"smtp[{name}] EHLO keywords", check_ehlo, h, name)
-        rep.run(f"smtp[{name}] DATA delivery byte-identical", check_deliver, h, name)
+        if name != "pop_before_smtp":  # needs a POP3 login first: checked further down
+            rep.run(f"smtp[{name}] DATA delivery byte-identical", check_deliver, h, name)
     for name in ("plain", "smtps"):
         rep.run(f"smtp[{name}] BDAT delivery byte-identical", check_bdat, h, name)
     for name in ("auth_plain", "auth_starttls", "auth_smtps", "auth_required"):
@@ -604,6 +744,30 @@ def main(argv=None):
     rep.run("pop3[pop3s] USER/PASS", check_pop3_userpass, h, "pop3s")
     rep.run("pop3[pop3] APOP", check_pop3_apop, h, "pop3")
     rep.run("pop3[pop3s] APOP", check_pop3_apop, h, "pop3s")
+
+    # POP before SMTP. Every client here is 127.0.0.1, so the logins of the checks above count
+    # too: each check first resets the state, as a test must before relying on "no login".
+    if "pop_before_smtp" in h.cfg:
+        rep.run("smtp[pop_before_smtp] no POP3 login: RCPT refused", check_pbs_refused, h)
+        rep.run("smtp[pop_before_smtp] after USER/PASS on pop3: delivered",
+                check_pbs_after_login, h, "pop3", "USER/PASS")
+        rep.run("smtp[pop_before_smtp] reset (delete): refused", check_pbs_refused, h)
+        rep.run("smtp[pop_before_smtp] after APOP on pop3: delivered",
+                check_pbs_after_login, h, "pop3", "APOP")
+        rep.run("smtp[pop_before_smtp] reset (truncate): refused", check_pbs_refused, h,
+                "truncate")
+        rep.run("smtp[pop_before_smtp] after STLS + USER/PASS on pop3: delivered",
+                check_pbs_after_login, h, "pop3", "USER/PASS", True)
+        rep.run("smtp[pop_before_smtp] after USER/PASS on pop3s: delivered",
+                check_pbs_after_login, h, "pop3s", "USER/PASS")
+        rep.run("smtp[pop_before_smtp] after APOP on pop3s: delivered",
+                check_pbs_after_login, h, "pop3s", "APOP")
+        rep.run("smtp[pop_before_smtp] failed POP3 logins open nothing", check_pbs_failed_login, h)
+        rep.run("smtp[pop_before_smtp] reject@/tempfail@ codes after a POP3 login",
+                check_pbs_special_recipients, h)
+        rep.run("smtp[pop_before_smtp] login older than the window: refused", check_pbs_expired, h)
+        rep.run("smtp[pop_before_smtp] window is per client IP", check_pbs_per_ip, h)
+        rep.run("smtp[pop_before_smtp] reset at the end: refused again", check_pbs_refused, h)
 
     print(f"selftest: {time.monotonic() - t0:.1f}s")
     return rep.summary()

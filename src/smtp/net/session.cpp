@@ -7,10 +7,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "smtp/error.hpp"
 #include "smtp/log.hpp"
 #include "smtp/net/connection.hpp"
+#include "smtp/net/pop3_client.hpp"
 #include "smtp/net/tls.hpp"
 #include "smtp/protocol/address.hpp"
 #include "smtp/protocol/body_encoder.hpp"
@@ -192,9 +195,29 @@ struct Session::Impl {
     }
   }
 
+  // POP3 login first; the SMTP connection waits until the interval after the POP3
+  // authentication began has passed. A failed login means no SMTP connection at all.
+  awaitable<std::error_code> pop_before_smtp() {
+    const auto& pop = *options.pop_before_smtp;
+    transcript.note("POP before SMTP: POP3 login to " + pop.pop3.host + " port " +
+                    std::to_string(pop.pop3.port));
+    const auto outcome = co_await net::pop3_login(io, pop.pop3, transcript);
+    if (outcome.error) {
+      detail = outcome.detail;
+      co_return outcome.error;
+    }
+    asio::steady_timer wait(io);
+    wait.expires_at(outcome.auth_started + pop.interval);
+    co_await wait.async_wait(asio::use_awaitable);
+    co_return std::error_code{};
+  }
+
   awaitable<std::error_code> open() {
     if (!options.pin_sha256.empty() && !net::parse_pin(options.pin_sha256)) {
       co_return errc::invalid_pin;
+    }
+    if (options.pop_before_smtp) {
+      if (auto ec = co_await pop_before_smtp()) co_return ec;
     }
     connection =
         std::make_unique<net::Connection>(io,

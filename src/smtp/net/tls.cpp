@@ -125,4 +125,11 @@ std::array<unsigned char, 16> hmac_md5(std::string_view key, std::string_view me
   return out;
 }
 
+std::array<unsigned char, 16> md5(std::string_view message) {
+  std::array<unsigned char, 16> out{};
+  unsigned int length = 0;
+  EVP_Digest(message.data(), message.size(), out.data(), &length, EVP_md5(), nullptr);
+  return out;
+}
+
 }  // namespace smtp::net

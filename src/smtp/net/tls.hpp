@@ -32,7 +32,8 @@ std::error_code check_pin(ssl_st* ssl, const Sha256& pin, std::string& detail);
 std::error_code classify_handshake_error(const std::error_code& ec, ssl_st* ssl,
                                          std::string& detail);
 
-// HMAC-MD5 for SASL CRAM-MD5.
+// HMAC-MD5 for SASL CRAM-MD5, MD5 for POP3 APOP.
 std::array<unsigned char, 16> hmac_md5(std::string_view key, std::string_view message);
+std::array<unsigned char, 16> md5(std::string_view message);
 
 }  // namespace smtp::net

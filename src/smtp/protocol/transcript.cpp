@@ -22,6 +22,15 @@ void Transcript::client(std::string_view lines, Redaction redaction) {
       case Redaction::none:
         add("C: ", escape_text(line));
         break;
+      case Redaction::after_command: {
+        const auto space = line.find(' ');
+        if (space == std::string_view::npos) {
+          add("C: ", escape_text(line));
+        } else {
+          add("C: ", escape_text(line.substr(0, space)) + " <redacted>");
+        }
+        break;
+      }
       case Redaction::after_verb: {
         // "AUTH PLAIN <secret>" -> "AUTH PLAIN <redacted>"
         const auto second_space = line.find(' ', line.find(' ') + 1);
@@ -53,6 +62,8 @@ void Transcript::server(const Reply& reply) {
     add("S: ", line);
   }
 }
+
+void Transcript::server_line(std::string_view line) { add("S: ", escape_text(line)); }
 
 void Transcript::note(std::string_view text) { add("* ", escape_text(text)); }
 

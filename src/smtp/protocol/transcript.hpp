@@ -10,7 +10,9 @@
 
 namespace smtp {
 
-enum class Redaction { none, after_verb, whole_line };
+// What of a client line may be recorded: all of it; the command word only ("PASS <redacted>");
+// the command and its first argument ("AUTH PLAIN <redacted>"); nothing.
+enum class Redaction { none, after_command, after_verb, whole_line };
 
 class Transcript {
  public:
@@ -20,6 +22,8 @@ class Transcript {
   void client(std::string_view lines, Redaction redaction = Redaction::none);
   void client_body(std::size_t octets);
   void server(const Reply& reply);
+  // A server line of a line-based protocol (POP3), recorded escaped.
+  void server_line(std::string_view line);
   void note(std::string_view text);
 
   const std::string& text() const { return text_; }
