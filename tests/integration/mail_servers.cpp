@@ -31,6 +31,11 @@ const MailServers& MailServers::get() {
     for (const auto& [name, port] : doc.at("smtp").as_object()) {
       s.smtp_[std::string(name)] = static_cast<std::uint16_t>(port.as_int64());
     }
+    for (const auto& [name, port] : doc.at("pop3").as_object()) {
+      s.pop3_[std::string(name)] = static_cast<std::uint16_t>(port.as_int64());
+    }
+    s.pop_state_file_ =
+        std::string(doc.at("pop_before_smtp").as_object().at("state_file").as_string());
     for (const auto& [name, password] : doc.at("users").as_object()) {
       s.users_[std::string(name)] = std::string(password.as_string());
     }
@@ -42,6 +47,13 @@ const MailServers& MailServers::get() {
 }
 
 std::uint16_t MailServers::smtp_port(const std::string& name) const { return smtp_.at(name); }
+
+std::uint16_t MailServers::pop3_port(const std::string& name) const { return pop3_.at(name); }
+
+void MailServers::forget_pop3_logins() const {
+  std::error_code ignored;
+  std::filesystem::remove(pop_state_file_, ignored);
+}
 
 const std::string& MailServers::password(const std::string& user) const { return users_.at(user); }
 

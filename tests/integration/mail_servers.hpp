@@ -24,6 +24,10 @@ class MailServers {
   static const MailServers& get();
 
   std::uint16_t smtp_port(const std::string& name) const;
+  std::uint16_t pop3_port(const std::string& name) const;
+  // Forgets every POP3 login, so the POP-before-SMTP port refuses mail again. All tests share
+  // 127.0.0.1: a negative test must reset first.
+  void forget_pop3_logins() const;
   const std::string& password(const std::string& user) const;
   const std::string& ca_file() const { return ca_file_; }
 
@@ -37,6 +41,8 @@ class MailServers {
 
  private:
   std::map<std::string, std::uint16_t> smtp_;
+  std::map<std::string, std::uint16_t> pop3_;
+  std::string pop_state_file_;
   std::map<std::string, std::string> users_;
   std::string ca_file_;
   std::string delivered_dir_;
