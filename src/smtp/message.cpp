@@ -34,4 +34,6 @@ std::size_t FileBody::read(std::span<char> buffer, std::error_code& ec) {
   return n;
 }
 
+bool FileBody::rewind() { return file_ != nullptr && std::fseek(file_, 0, SEEK_SET) == 0; }
+
 }  // namespace smtp

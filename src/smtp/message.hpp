@@ -31,6 +31,9 @@ class BodySource {
   virtual std::size_t read(std::span<char> buffer, std::error_code& ec) = 0;
   // The size in octets when known (for SIZE=).
   virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
+  // Starts again from the first byte, if the source can; a pool uses it to retry a message on a
+  // fresh session when a reused one turned out to be dead.
+  virtual bool rewind() { return false; }
 };
 
 // A body held in memory (owned, so no caller can leave it dangling).
@@ -39,6 +42,10 @@ class BufferBody final : public BodySource {
   explicit BufferBody(std::string bytes) : bytes_(std::move(bytes)) {}
   std::size_t read(std::span<char> buffer, std::error_code& ec) override;
   std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+  bool rewind() override {
+    offset_ = 0;
+    return true;
+  }
 
  private:
   std::string bytes_;
@@ -55,6 +62,7 @@ class FileBody final : public BodySource {
   bool is_open() const { return file_ != nullptr; }
   std::size_t read(std::span<char> buffer, std::error_code& ec) override;
   std::optional<std::uint64_t> size() const override { return size_; }
+  bool rewind() override;
 
  private:
   std::FILE* file_ = nullptr;

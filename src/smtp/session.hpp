@@ -33,7 +33,15 @@ class Session {
   // Says QUIT (bounded by the time-out) and closes. Safe to call at any time.
   void close();
 
+  // Whether an open session still looks usable, without sending mail: `quick` checks that the
+  // server has not closed or spoken unasked (no round trip); `thorough` also sends NOOP.
+  // A session that fails is closed (and reopens on the next send).
+  enum class Probe { quick, thorough };
+  bool probe(Probe depth);
+
   bool is_open() const;
+  // Round trips so far: the times the session waited for the server after writing.
+  std::uint64_t round_trips() const;
   // True once the session can carry no more mail (lost, timed out, or protocol broken).
   bool broken() const;
   const Capabilities& capabilities() const;

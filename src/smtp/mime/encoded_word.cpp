@@ -50,9 +50,8 @@ bool q_literal(unsigned char c) {
   return c == '!' || c == '*' || c == '+' || c == '-' || c == '/';
 }
 
-std::error_code encode_words(std::string_view utf8, Converter& converter,
-                             std::size_t first_limit, std::vector<std::string>& words,
-                             std::string& detail) {
+std::error_code encode_words(std::string_view utf8, Converter& converter, std::size_t first_limit,
+                             std::vector<std::string>& words, std::string& detail) {
   const auto charset = charset_name(converter.charset());
   const std::size_t overhead = charset.size() + 7;  // "=?" charset "?B?" ... "?="
   std::size_t limit = std::min(first_limit, max_encoded_word);

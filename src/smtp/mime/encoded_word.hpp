@@ -20,9 +20,8 @@ constexpr std::size_t max_encoded_word = 75;
 // Q, whichever is shorter. Each word is converted on its own, so in ISO-2022-JP each starts and
 // ends in ASCII. The whole text is encoded, spaces included: whitespace between encoded words
 // is dropped by decoders, so the words must be joined with folding whitespace only.
-std::error_code encode_words(std::string_view utf8, Converter& converter,
-                             std::size_t first_limit, std::vector<std::string>& words,
-                             std::string& detail);
+std::error_code encode_words(std::string_view utf8, Converter& converter, std::size_t first_limit,
+                             std::vector<std::string>& words, std::string& detail);
 
 // Whether RFC 2047 Q writes `c` as it is; the set is the strictest one (section 5 (3), for
 // phrases), which is valid everywhere.

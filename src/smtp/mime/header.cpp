@@ -228,8 +228,8 @@ std::error_code mailbox_segments(std::string_view field_name, std::string_view a
 }
 
 std::error_code file_name_params(std::string_view param, std::string_view file_name,
-                                 Converter& converter, bool rfc2231,
-                                 std::vector<Segments>& params, std::string& detail) {
+                                 Converter& converter, bool rfc2231, std::vector<Segments>& params,
+                                 std::string& detail) {
   const std::string plain = " " + std::string(param) + "=" + quote(file_name);
   if (is_printable_ascii(file_name, false) && file_name.find("=?") == std::string_view::npos &&
       plain.size() + 1 <= fold_length) {
@@ -267,9 +267,8 @@ std::string format_date(std::chrono::system_clock::time_point now,
   const auto magnitude = static_cast<int>(offset < 0 ? -offset : offset);
   return std::string(weekdays[tm.tm_wday]) + ", " + std::to_string(tm.tm_mday) + " " +
          months[tm.tm_mon] + " " + std::to_string(tm.tm_year + 1900) + " " +
-         two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) + ":" + two_digits(tm.tm_sec) +
-         " " + (offset < 0 ? "-" : "+") + two_digits(magnitude / 60) +
-         two_digits(magnitude % 60);
+         two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) + ":" + two_digits(tm.tm_sec) + " " +
+         (offset < 0 ? "-" : "+") + two_digits(magnitude / 60) + two_digits(magnitude % 60);
 }
 
 std::chrono::minutes local_utc_offset(std::chrono::system_clock::time_point now) {

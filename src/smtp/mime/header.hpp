@@ -57,8 +57,7 @@ std::error_code file_name_params(std::string_view param, std::string_view file_n
 void append_params(Segments& segments, const std::vector<Segments>& params);
 
 // RFC 5322 3.3: "Sun, 29 Nov 2026 21:00:00 +0900" for `now` at `utc_offset`.
-std::string format_date(std::chrono::system_clock::time_point now,
-                        std::chrono::minutes utc_offset);
+std::string format_date(std::chrono::system_clock::time_point now, std::chrono::minutes utc_offset);
 
 // The local time zone's offset from UTC at `now`.
 std::chrono::minutes local_utc_offset(std::chrono::system_clock::time_point now);

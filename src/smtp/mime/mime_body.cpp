@@ -102,10 +102,8 @@ bool MessageBody::refill() {
 
 bool MessageBody::read_attachment(AttachmentStream& attachment) {
   const auto name = "attachment '" + attachment.name + "'";
-  if (!attachment.source || (attachment.touched && attachment_bytes_ == 0 && piece_ == 0)) {
-    if (!attachment.source) {
-      return fail(errc::attachment_missing, name + ": its stream was already used");
-    }
+  if (!attachment.source) {
+    return fail(errc::attachment_missing, name + ": its stream was already used");
   }
   raw_.resize(read_size_);
   std::error_code ec;
@@ -120,8 +118,8 @@ bool MessageBody::read_attachment(AttachmentStream& attachment) {
     encoder_.finish(encoded_);
     attachment.source.reset();  // done: close the file now, not with the message
   }
-  if (attachment.size && (attachment_bytes_ > *attachment.size ||
-                          (n == 0 && attachment_bytes_ != *attachment.size))) {
+  if (attachment.size &&
+      (attachment_bytes_ > *attachment.size || (n == 0 && attachment_bytes_ != *attachment.size))) {
     return fail(errc::attachment_read_failed,
                 name + ": its stream gave " + std::to_string(attachment_bytes_) +
                     (n == 0 ? "" : " or more") + " octets but announced " +

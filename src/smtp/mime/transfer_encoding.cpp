@@ -12,7 +12,9 @@ bool qp_literal(unsigned char c) { return c >= 33 && c <= 126 && c != '='; }
 
 // Bytes that make a text "binary" for transfer encoding: NUL and controls other than tab,
 // CR and LF.
-bool is_binary(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f; }
+bool is_binary(unsigned char c) {
+  return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
 
 }  // namespace
 

@@ -52,7 +52,7 @@ class QuotedPrintableEncoder {
   void flush_pending_space(bool at_line_end, std::string& out);
 
   std::size_t column_ = 0;
-  int pending_space_ = -1;  // a space or tab held back: is it at the end of a line?
+  int pending_space_ = -1;   // a space or tab held back: is it at the end of a line?
   bool pending_cr_ = false;  // a CR held back: is it the start of CRLF?
 };
 

@@ -41,7 +41,8 @@ struct Session::Impl {
   bool is_broken = false;
   bool needs_rset = false;
   bool end_of_data_sent = false;
-  std::chrono::steady_clock::time_point idle_since;
+  bool wrote_since_read = false;
+  std::uint64_t round_trips = 0;
   // Context of the last failure, for the result.
   std::string detail;
   std::optional<Reply> last_reply;
@@ -73,6 +74,7 @@ struct Session::Impl {
   // ---- bytes ---------------------------------------------------------------------------------
 
   awaitable<std::error_code> write(std::string_view bytes) {
+    wrote_since_read = true;
     co_return transport(co_await conn().write(bytes));
   }
 
@@ -100,6 +102,10 @@ struct Session::Impl {
           co_return errc::server_closing;
         }
         co_return std::error_code{};
+      }
+      if (wrote_since_read) {
+        ++round_trips;
+        wrote_since_read = false;
       }
       if (auto rec = co_await conn().read_some()) co_return transport(rec);
     }
@@ -548,6 +554,15 @@ struct Session::Impl {
     co_return std::error_code{};
   }
 
+  awaitable<std::error_code> noop() {
+    std::string out;
+    command::noop(out);
+    if (auto ec = co_await write_commands(out)) co_return ec;
+    Reply reply;
+    if (auto ec = co_await read_reply(reply)) co_return ec;
+    co_return reply.is_positive() ? std::error_code{} : errc::connection_lost;
+  }
+
   awaitable<std::error_code> quit() {
     std::string out;
     command::quit(out);
@@ -657,7 +672,24 @@ void Session::close() {
   impl.transcript.take();
 }
 
+bool Session::probe(Probe depth) {
+  auto& impl = *impl_;
+  if (!impl.opened) return false;
+  bool alive = !impl.conn().peer_gone();
+  if (alive && depth == Probe::thorough) {
+    impl.begin();
+    alive = !impl.run(impl.noop());
+  }
+  if (!alive) {
+    impl.transcript.note("the server closed the idle session");
+    impl.reset_connection();
+  }
+  impl.transcript.take();
+  return alive;
+}
+
 bool Session::is_open() const { return impl_->opened; }
+std::uint64_t Session::round_trips() const { return impl_->round_trips; }
 bool Session::broken() const { return impl_->is_broken; }
 const Capabilities& Session::capabilities() const { return impl_->caps; }
 const SessionOptions& Session::options() const { return impl_->options; }
