@@ -19,6 +19,7 @@ struct SessionPool::Bucket {
   std::vector<std::unique_ptr<Entry>> idle;
   std::size_t in_use = 0;
   std::uint64_t generation = 0;  // bumped by retire(): busy sessions of older ones close
+  Clock::time_point last_used = Clock::now();
 };
 
 namespace {
@@ -97,8 +98,9 @@ std::vector<std::unique_ptr<SessionPool::Entry>> SessionPool::take_expired(Clock
         ++e;
       }
     }
-    // A definition with nothing open and nothing busy is forgotten (with its TLS sessions).
-    if (idle.empty() && it->second.in_use == 0) {
+    // A definition unused for the idle time-out is forgotten, with its TLS sessions.
+    if (idle.empty() && it->second.in_use == 0 &&
+        now - it->second.last_used >= limits_.idle_timeout) {
       it = buckets_.erase(it);
     } else {
       ++it;
@@ -156,6 +158,7 @@ void SessionPool::release(const std::string& key, std::unique_ptr<Entry> entry) 
     const std::lock_guard lock(mutex_);
     auto& bucket = buckets_[key];
     --bucket.in_use;
+    bucket.last_used = Clock::now();
     keep = keep && entry->generation == bucket.generation;
     if (keep) {
       entry->idle_since = Clock::now();

@@ -30,7 +30,7 @@ class Session {
   // Sends one message, opening the session first if needed.
   Result send(const Envelope& envelope, BodySource& body, const MessageTraits& traits = {});
 
-  // Says QUIT (bounded by the time-out) and closes. Safe to call at any time.
+  // Says QUIT and closes, without waiting for the reply. Safe to call at any time.
   void close();
 
   // Whether an open session still looks usable, without sending mail: `quick` checks that the

@@ -68,24 +68,32 @@ smtp::SessionOptions MailServers::options(const std::string& port_name, smtp::Tl
   return options;
 }
 
+std::vector<Delivery> MailServers::deliveries(const std::string& marker,
+                                              const std::string& recipient) const {
+  std::vector<Delivery> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(delivered_dir_, ec)) {
+    if (entry.path().extension() != ".json") continue;
+    const auto meta = boost::json::parse(read_file(entry.path())).as_object();
+    if (meta.at("recipient").as_string() != recipient) continue;
+    auto eml = entry.path();
+    eml.replace_extension(".eml");
+    auto message = read_file(eml);
+    if (message.find(marker) == std::string::npos) continue;
+    found.push_back(Delivery{std::move(message), std::string(meta.at("sender").as_string()),
+                             std::string(meta.at("recipient").as_string())});
+  }
+  return found;
+}
+
 std::optional<Delivery> MailServers::wait_for(const std::string& marker,
                                               const std::string& recipient,
                                               std::chrono::seconds limit) const {
   // Postfix delivers asynchronously; poll the capture folder, bounded by `limit`.
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(delivered_dir_, ec)) {
-      if (entry.path().extension() != ".json") continue;
-      const auto meta = boost::json::parse(read_file(entry.path())).as_object();
-      if (meta.at("recipient").as_string() != recipient) continue;
-      auto eml = entry.path();
-      eml.replace_extension(".eml");
-      auto message = read_file(eml);
-      if (message.find(marker) == std::string::npos) continue;
-      return Delivery{std::move(message), std::string(meta.at("sender").as_string()),
-                      std::string(meta.at("recipient").as_string())};
-    }
+    auto found = deliveries(marker, recipient);
+    if (!found.empty()) return std::move(found.front());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return std::nullopt;

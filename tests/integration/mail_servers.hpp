@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "smtp/options.hpp"
 
@@ -34,6 +35,10 @@ class MailServers {
   // Options for a port: host 127.0.0.1 (or `host`), the harness CA, a short time-out.
   smtp::SessionOptions options(const std::string& port_name, smtp::TlsMode tls,
                                std::string host = "127.0.0.1") const;
+
+  // Every delivery so far of the message holding `marker` to `recipient` (no waiting beyond
+  // the first: call after wait_for when counting duplicates).
+  std::vector<Delivery> deliveries(const std::string& marker, const std::string& recipient) const;
 
   // Waits (bounded) for Postfix to deliver the message holding `marker` to `recipient`.
   std::optional<Delivery> wait_for(const std::string& marker, const std::string& recipient,

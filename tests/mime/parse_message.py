@@ -120,9 +120,9 @@ def main():
             result["addresses"][field] = [[a.display_name, a.addr_spec] for a in header.addresses]
     for part in message.walk():
         result["structure"].append(part.get_content_type())
-        result["defects"] += [type(d).__name__ for d in part.defects]
-        for _, value in part.items():
-            result["defects"] += [type(d).__name__ for d in getattr(value, "defects", ())]
+        result["defects"] += [f"{type(d).__name__}: {d}" for d in part.defects]
+        for name, value in part.items():
+            result["defects"] += [f"{name}: {type(d).__name__}: {d}" for d in getattr(value, "defects", ())]
         if not part.is_multipart():
             result["parts"].append(describe_part(part))
     json.dump(result, sys.stdout)

@@ -207,23 +207,32 @@ std::error_code unstructured_segments(std::string_view field_name, std::string_v
 std::error_code mailbox_segments(std::string_view field_name, std::string_view address,
                                  std::string_view display_name, Converter& converter,
                                  Segments& segments, std::string& detail) {
+  Segments own;
   if (display_name.empty()) {
-    segments.push_back(" " + std::string(address));
-    return {};
-  }
-  if (is_atom_phrase(display_name)) {
-    auto atoms = split_before_whitespace(" " + std::string(display_name));
-    segments.insert(segments.end(), atoms.begin(), atoms.end());
+    // no phrase: the bare address
+  } else if (is_atom_phrase(display_name)) {
+    own = split_before_whitespace(" " + std::string(display_name));
   } else if (is_printable_ascii(display_name, false) &&
              quote(display_name).size() + 1 <= fold_length - 2) {
-    segments.push_back(" " + quote(display_name));
+    own.push_back(" " + quote(display_name));
   } else {
     const auto first_limit = fold_length - std::min(fold_length, field_name.size() + 2);
-    if (auto ec = words_as_segments(display_name, converter, first_limit, segments, detail)) {
+    if (auto ec = words_as_segments(display_name, converter, first_limit, own, detail)) {
       return ec;
     }
   }
-  segments.push_back(" <" + std::string(address) + ">");
+  own.push_back(display_name.empty() ? " " + std::string(address)
+                                     : " <" + std::string(address) + ">");
+  // A mailbox that fits a line stays on one: lists then fold between mailboxes.
+  std::size_t size = 0;
+  for (const auto& piece : own) size += piece.size();
+  if (size + 1 <= fold_length) {
+    std::string joined;
+    for (const auto& piece : own) joined += piece;
+    segments.push_back(std::move(joined));
+  } else {
+    segments.insert(segments.end(), own.begin(), own.end());
+  }
   return {};
 }
 

@@ -563,12 +563,12 @@ struct Session::Impl {
     co_return reply.is_positive() ? std::error_code{} : errc::connection_lost;
   }
 
+  // QUIT without waiting for the reply, as Postfix's client does by default: the reply changes
+  // nothing, and a pool closing idle sessions must not wait on a server that has gone.
   awaitable<std::error_code> quit() {
     std::string out;
     command::quit(out);
-    if (auto ec = co_await write_commands(out)) co_return ec;
-    Reply reply;
-    co_return co_await read_reply(reply);
+    co_return co_await write_commands(out);
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
   auto* impl =
       static_cast<TlsClientContext::Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), impl_index()));
   impl->keep_session(session);
-  return 1;  // the reference is ours now
+  return 1;  // the reference is ours now (keep_session releases it)
 }
 
 }  // namespace
@@ -29,19 +29,24 @@ TlsClientContext::Impl::Impl() : context(boost::asio::ssl::context::tls_client) 
   SSL_CTX_sess_set_new_cb(ctx, &on_new_session);
 }
 
-TlsClientContext::Impl::~Impl() {
-  if (last_session != nullptr) SSL_SESSION_free(last_session);
-}
-
 void TlsClientContext::Impl::offer_session(SSL* ssl) {
   const std::lock_guard lock(mutex);
-  if (last_session != nullptr) SSL_set_session(ssl, last_session);
+  if (last_session.empty()) return;
+  const unsigned char* der = last_session.data();
+  SSL_SESSION* copy = d2i_SSL_SESSION(nullptr, &der, static_cast<long>(last_session.size()));
+  if (copy == nullptr) return;
+  SSL_set_session(ssl, copy);
+  SSL_SESSION_free(copy);  // the connection holds its own reference
 }
 
 void TlsClientContext::Impl::keep_session(SSL_SESSION* session) {
+  const int length = i2d_SSL_SESSION(session, nullptr);
+  std::vector<unsigned char> der(length > 0 ? static_cast<std::size_t>(length) : 0);
+  unsigned char* out = der.data();
+  if (length <= 0 || i2d_SSL_SESSION(session, &out) != length) der.clear();
+  SSL_SESSION_free(session);
   const std::lock_guard lock(mutex);
-  if (last_session != nullptr) SSL_SESSION_free(last_session);
-  last_session = session;
+  if (!der.empty()) last_session = std::move(der);
 }
 
 TlsClientContext::TlsClientContext() : impl_(std::make_unique<Impl>()) {}

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/ssl/context.hpp>
 #include <mutex>
+#include <vector>
 
 #include "smtp/tls_context.hpp"
 
@@ -13,11 +14,12 @@ namespace smtp {
 
 struct TlsClientContext::Impl {
   Impl();
-  ~Impl();
 
   boost::asio::ssl::context context;
   std::mutex mutex;
-  SSL_SESSION* last_session = nullptr;  // owned; the newest session the server gave
+  // The newest session the server gave, serialised: each connection resumes from a fresh copy,
+  // since OpenSSL stops resuming from a TLS 1.3 session object once it has been used.
+  std::vector<unsigned char> last_session;
   std::atomic<std::size_t> resumed{0};
 
   // Offers the last session for resumption on a new connection.
