@@ -308,6 +308,21 @@ struct Session::Impl {
     return reply.is_positive() ? Status::ok : status_of_reply(reply);
   }
 
+  // Whether the envelope's replies end the transaction before any body: a refused sender, or
+  // no accepted recipient (`refusal` explains why).
+  std::error_code envelope_refused(const Reply& mail_reply, std::size_t accepted,
+                                   const Reply& refusal, Result& result) {
+    if (mail_reply.is_positive() && accepted > 0) return {};
+    needs_rset = true;
+    if (!mail_reply.is_positive()) {
+      last_reply = mail_reply;
+      for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
+      return errc::sender_rejected;
+    }
+    last_reply = refusal;
+    return errc::all_recipients_rejected;
+  }
+
   awaitable<std::error_code> transact(const Envelope& envelope, BodySource& body,
                                       const MessageTraits& traits, Result& result) {
     for (const auto& r : envelope.recipients) result.recipients.push_back({r, Status::failed, {}});
@@ -389,10 +404,7 @@ struct Session::Impl {
     if (auto ec = co_await read_reply(reply)) co_return ec;
     const Reply mail_reply = reply;
     if (!mail_reply.is_positive() && !pipelined) {
-      needs_rset = true;
-      last_reply = mail_reply;
-      for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-      co_return errc::sender_rejected;
+      co_return envelope_refused(mail_reply, 0, mail_reply, result);
     }
     std::size_t accepted = 0;
     std::optional<Reply> transient_refusal;
@@ -409,12 +421,8 @@ struct Session::Impl {
     const Reply refusal = transient_refusal ? *transient_refusal : reply;
 
     if (!use_bdat) {
-      if (!pipelined && accepted == 0 && mail_reply.is_positive()) {
-        needs_rset = true;
-        last_reply = refusal;
-        co_return errc::all_recipients_rejected;
-      }
       if (!pipelined) {
+        if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
         std::string line;
         command::data(line);
         if (auto ec = co_await write_commands(line)) co_return ec;
@@ -426,17 +434,7 @@ struct Session::Impl {
         if (auto ec = co_await write_commands(".\r\n")) co_return ec;
         if (auto ec = co_await read_reply(reply)) co_return ec;
       }
-      if (!mail_reply.is_positive()) {
-        needs_rset = true;
-        last_reply = mail_reply;
-        for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-        co_return errc::sender_rejected;
-      }
-      if (accepted == 0) {
-        needs_rset = true;
-        last_reply = refusal;
-        co_return errc::all_recipients_rejected;
-      }
+      if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
       if (data_reply.code != 354) {
         needs_rset = true;
         last_reply = data_reply;
@@ -444,14 +442,7 @@ struct Session::Impl {
       }
       if (auto ec = co_await stream_data(body, encoder, raw, first, body_done)) co_return ec;
     } else if (!bdat_in_flight) {
-      if (!mail_reply.is_positive() || accepted == 0) {
-        needs_rset = true;
-        last_reply = mail_reply.is_positive() ? refusal : mail_reply;
-        if (!mail_reply.is_positive()) {
-          for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-        }
-        co_return mail_reply.is_positive() ? errc::all_recipients_rejected : errc::sender_rejected;
-      }
+      if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
       if (auto ec = co_await stream_bdat(body, encoder, raw, first, body_done, pipelined)) {
         co_return ec;
       }
@@ -460,17 +451,7 @@ struct Session::Impl {
     Reply final_reply;
     if (auto ec = co_await read_reply(final_reply)) co_return ec;
     result.reply = final_reply;
-    if (!mail_reply.is_positive()) {
-      needs_rset = true;
-      last_reply = mail_reply;
-      for (auto& r : result.recipients) r.status = status_of_reply(mail_reply);
-      co_return errc::sender_rejected;
-    }
-    if (accepted == 0) {
-      needs_rset = true;
-      last_reply = refusal;
-      co_return errc::all_recipients_rejected;
-    }
+    if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
     if (!final_reply.is_positive()) {
       needs_rset = true;
       last_reply = final_reply;
