@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -16,7 +17,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <unistd.h>
 #include <vector>
 
 #include "smtp/message.hpp"
@@ -127,9 +127,9 @@ inline std::string_view header_section(std::string_view message) {
 // mail_servers.cpp in server_tests).
 inline boost::json::object parse_with_python(std::string_view message) {
   static int counter = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("mime-test-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(++counter) + ".eml");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("mime-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".eml");
   {
     std::ofstream out(path, std::ios::binary);
     out.write(message.data(), static_cast<std::streamsize>(message.size()));
@@ -159,8 +159,8 @@ inline std::vector<std::string> unexpected_defects(const boost::json::object& pa
   std::vector<std::string> out;
   for (const auto& d : parsed.at("defects").as_array()) {
     const std::string text(d.as_string());
-    const bool parameter = text.starts_with("Content-Type: ") ||
-                           text.starts_with("Content-Disposition: ");
+    const bool parameter =
+        text.starts_with("Content-Type: ") || text.starts_with("Content-Disposition: ");
     const bool by_design = text.ends_with("encoded word inside quoted string") ||
                            text.ends_with("missing trailing whitespace after encoded-word") ||
                            text.ends_with("duplicate parameter name; duplicate(s) ignored");
@@ -178,9 +178,9 @@ inline std::string header(const boost::json::object& parsed, std::string_view na
   for (const auto& h : parsed.at("headers").as_array()) {
     const auto& pair = h.as_array();
     std::string n = str(pair[0]);
-    if (n.size() == name.size() &&
-        std::equal(n.begin(), n.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return str(pair[1]);
     }
   }

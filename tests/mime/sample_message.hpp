@@ -1,7 +1,9 @@
 #pragma once
 // One realistic message, shared by the parser tests and the Postfix delivery test: Japanese
 // and quoted display names, text and HTML, a Japanese-named binary attachment and a CSV, an
-// extra header, a Bcc. check_sample() checks what Python's email package decodes from it.
+// extra header, a Bcc, lines that need dot-stuffing (".", ".."). Attachments come from
+// factories, so the message can be rewound. check_sample() checks what Python's email package
+// decodes from it.
 
 #include <doctest/doctest.h>
 
@@ -19,9 +21,8 @@ struct Sample {
   std::string subject = "見積書の送付について（2026年11月分）のご案内 Quotation for November";
   std::string text =
       "佐藤様\n\nいつもお世話になっております。\n見積書を添付いたします。\n"
-      "ご確認のほど、よろしくお願いいたします。\n\n-- \n営業部 山田\n";
-  std::string html =
-      "<html><body><p>佐藤様</p><p>見積書を添付いたします。</p></body></html>\n";
+      "ご確認のほど、よろしくお願いいたします。\n.\n..\n\n-- \n営業部 山田\n";
+  std::string html = "<html><body><p>佐藤様</p><p>見積書を添付いたします。</p></body></html>\n";
   std::string pdf_name = "見積書_2026年11月分（改訂版）最終確認済み.pdf";
   std::string csv = "品名,数量\r\nりんご,3\r\n";
 };
@@ -32,7 +33,8 @@ class PatternSource final : public smtp::BodySource {
   explicit PatternSource(std::uint64_t size) : size_(size) {}
   static char at(std::uint64_t i) { return static_cast<char>((i * 131) ^ (i >> 8)); }
   std::size_t read(std::span<char> buffer, std::error_code&) override {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size_ - offset_));
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size_ - offset_));
     for (std::size_t i = 0; i < n; ++i) buffer[i] = at(offset_ + i);
     offset_ += n;
     return n;
@@ -73,7 +75,7 @@ inline smtp::mime::MessageBuilder sample_builder(const Sample& s, smtp::mime::Ch
       .html(s.html)
       .attach(s.pdf_name, "application/pdf",
               [] { return std::make_unique<PatternSource>(Sample::pdf_size); })
-      .attach("数量.csv", "text/csv", source(s.csv));
+      .attach("数量.csv", "text/csv", [csv = s.csv] { return source(csv); });
   return builder;
 }
 
@@ -99,8 +101,7 @@ inline void check_sample(const boost::json::object& parsed, const Sample& s,
         R"([["Doe, John","bob@example.test"],["佐藤 花子","hanako@example.test"]])");
   CHECK(boost::json::serialize(addresses.at("Cc")) ==
         R"([["Carol \"CJ\" Jones","carol@example.test"]])");
-  CHECK(boost::json::serialize(addresses.at("Reply-To")) ==
-        R"([["営業部","sales@example.test"]])");
+  CHECK(boost::json::serialize(addresses.at("Reply-To")) == R"([["営業部","sales@example.test"]])");
   CHECK_FALSE(addresses.contains("Bcc"));
 
   CHECK(boost::json::serialize(parsed.at("structure")) ==

@@ -103,8 +103,7 @@ std::string subject_field(const std::string& subject, Charset charset = Charset:
   Converter converter(charset);
   Segments segments;
   std::string detail;
-  REQUIRE_FALSE(
-      smtp::mime::unstructured_segments("Subject", subject, converter, segments, detail));
+  REQUIRE_FALSE(smtp::mime::unstructured_segments("Subject", subject, converter, segments, detail));
   return folded("Subject", segments);
 }
 
@@ -141,17 +140,19 @@ TEST_CASE("RFC 2047: a long Japanese subject splits at character boundaries, wor
   }
 }
 
-TEST_CASE("RFC 2047: B or Q, whichever is shorter; Q escapes what a phrase cannot hold") {
+TEST_CASE("RFC 2047: B or Q, whichever is shorter, Q escapes what a phrase cannot hold") {
   // Short words: base64's fixed cost wins even for Latin text.
   CHECK(encode("José", Charset::utf8) == std::vector<std::string>{"=?UTF-8?B?Sm9zw6k=?="});
   CHECK(encode("日本", Charset::utf8) == std::vector<std::string>{"=?UTF-8?B?5pel5pys?="});
   // Mostly ASCII: Q, with '_' for space and '=', '?', '_', ':' escaped.
-  CHECK(encode("Réunion demain matin: salle_B? oui=non", Charset::utf8) ==
-        std::vector<std::string>{"=?UTF-8?Q?R=C3=A9union_demain_matin=3A_salle=5FB=3F_oui=3Dnon?="});
+  CHECK(
+      encode("Réunion demain matin: salle_B? oui=non", Charset::utf8) ==
+      std::vector<std::string>{"=?UTF-8?Q?R=C3=A9union_demain_matin=3A_salle=5FB=3F_oui=3Dnon?="});
   // The choice is made per word.
   CHECK(encode("Réunion demain matin avec toute l'équipe: salle_B?", Charset::utf8) ==
-        std::vector<std::string>{"=?UTF-8?Q?R=C3=A9union_demain_matin_avec_toute_l=27=C3=A9quipe=3A_salle?=",
-                                 "=?UTF-8?B?X0I/?="});
+        std::vector<std::string>{
+            "=?UTF-8?Q?R=C3=A9union_demain_matin_avec_toute_l=27=C3=A9quipe=3A_salle?=",
+            "=?UTF-8?B?X0I/?="});
   CHECK(encode("日本", Charset::iso_2022_jp) ==
         std::vector<std::string>{"=?ISO-2022-JP?B?GyRCRnxLXBsoQg==?="});
 }
@@ -169,7 +170,7 @@ TEST_CASE("RFC 2047: a character the charset cannot hold is an error naming it")
   CHECK(detail == "U+1F600 cannot be written in ISO-2022-JP");
 }
 
-TEST_CASE("Subject: ASCII folds at whitespace, keeping every character; else encoded words") {
+TEST_CASE("Subject: ASCII folds at whitespace, keeping every character, else encoded words") {
   CHECK(subject_field("Hello") == "Subject: Hello\r\n");
   const std::string words =
       "The quick brown fox  jumps over the lazy dog, then\tthe quick brown fox jumps again and "
@@ -196,8 +197,8 @@ TEST_CASE("display names: atoms, quoted strings with escapes, or encoded words")
     Converter converter(Charset::utf8);
     Segments segments;
     std::string detail;
-    REQUIRE_FALSE(smtp::mime::mailbox_segments("To", "bob@example.test", name, converter,
-                                               segments, detail));
+    REQUIRE_FALSE(
+        smtp::mime::mailbox_segments("To", "bob@example.test", name, converter, segments, detail));
     return folded("To", segments);
   };
   CHECK(mailbox("") == "To: bob@example.test\r\n");
@@ -252,7 +253,8 @@ TEST_CASE("RFC 2231 file names: filename*= with continuations, plus an RFC 2047 
         " filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E.pdf\r\n");
 
   SUBCASE("a long name: continuations, each line <= 78, no character split") {
-    const std::string name = "二〇二六年度 第三四半期 営業報告書（最終版・確定）とその添付資料一式.xlsx";
+    const std::string name =
+        "二〇二六年度 第三四半期 営業報告書（最終版・確定）とその添付資料一式.xlsx";
     const auto field = params(name);
     std::string reassembled;
     int continuation = 0;

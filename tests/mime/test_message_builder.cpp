@@ -15,7 +15,7 @@ using mime_test::source;
 using smtp::mime::BuildResult;
 using smtp::mime::Charset;
 using smtp::mime::MessageBuilder;
-namespace errc = smtp::mime;
+namespace mime = smtp::mime;
 
 namespace {
 
@@ -130,26 +130,26 @@ TEST_CASE("exact bytes: ISO-2022-JP text is 7bit, each line back in ASCII") {
         "10\x1b$B;~$+$i\x1b(J\\\x1b(B\r\n");
 }
 
-TEST_CASE("attachments only; no body at all") {
+TEST_CASE("attachments only, no body at all") {
   auto builder = alice_to_bob();
   builder.attach("a.bin", "application/octet-stream", source("\x01\x02\x03"));
   const auto bytes = build_bytes(builder);
-  CHECK(bytes.ends_with(
-      "Content-Type: multipart/mixed; boundary=\"=_tok2\"\r\n"
-      "\r\n"
-      "--=_tok2\r\n"
-      "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
-      "Content-Disposition: attachment; filename=\"a.bin\"\r\n"
-      "Content-Transfer-Encoding: base64\r\n"
-      "\r\n"
-      "AQID\r\n"
-      "--=_tok2--\r\n"));
+  CHECK(
+      bytes.ends_with("Content-Type: multipart/mixed; boundary=\"=_tok2\"\r\n"
+                      "\r\n"
+                      "--=_tok2\r\n"
+                      "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+                      "Content-Disposition: attachment; filename=\"a.bin\"\r\n"
+                      "Content-Transfer-Encoding: base64\r\n"
+                      "\r\n"
+                      "AQID\r\n"
+                      "--=_tok2--\r\n"));
   auto empty = alice_to_bob();
   CHECK(build_bytes(empty).ends_with(
       "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"));
 }
 
-TEST_CASE("envelope: To + Cc + Bcc de-duplicated; Bcc never in the message") {
+TEST_CASE("envelope: To + Cc + Bcc de-duplicated, Bcc never in the message") {
   auto builder = alice_to_bob();
   builder.to("Carol@Example.test")
       .cc("bob@EXAMPLE.TEST", "Bob again")
@@ -203,7 +203,7 @@ TEST_CASE("Message-ID: 128 random bits at the sender's domain by default") {
   CHECK(builder.build(options).message.message_id.ends_with("@mail.example.org>"));
 }
 
-TEST_CASE("non-ASCII extra headers are encoded; long ASCII ones folded") {
+TEST_CASE("non-ASCII extra headers are encoded, long ASCII ones folded") {
   auto builder = alice_to_bob();
   builder.header("X-Note", "Änderung")
       .header("X-Long", std::string(60, 'a') + " " + std::string(30, 'b'))
@@ -212,6 +212,18 @@ TEST_CASE("non-ASCII extra headers are encoded; long ASCII ones folded") {
   CHECK(bytes.find("X-Note: =?UTF-8?B?w4RuZGVydW5n?=\r\n") != std::string::npos);
   CHECK(bytes.find("X-Long: " + std::string(60, 'a') + "\r\n " + std::string(30, 'b') + "\r\n") !=
         std::string::npos);
+}
+
+TEST_CASE("a long header name: the encoded value starts on the next line, lines stay <= 78") {
+  auto builder = alice_to_bob();
+  const std::string name = "X-" + std::string(74, 'n');
+  builder.header(name, "日本語の値です。日本語の値です。日本語の値です。").text("x");
+  const auto bytes = build_bytes(builder);
+  CHECK(bytes.find(name + ":\r\n =?UTF-8?B?") != std::string::npos);
+  CHECK(mime_test::longest_line(mime_test::header_section(bytes)) <= 78);
+  auto too_long = alice_to_bob();
+  too_long.header(name + "n", "v");
+  CHECK(build(too_long).detail == "header '" + name + "n': the name is longer than 76 characters");
 }
 
 TEST_CASE("a 7bit text that contains the boundary goes quoted-printable") {
@@ -242,53 +254,54 @@ TEST_CASE("header injection and other bad input are refused, naming the field") 
   };
   const Case cases[] = {
       {"CR LF in the subject", [](auto& b) { b.subject("hi\r\nBcc: evil@example.test"); },
-       errc::errc::header_invalid, "Subject contains CR, LF or NUL"},
-      {"LF in the subject", [](auto& b) { b.subject("hi\nX: y"); }, errc::errc::header_invalid,
+       mime::errc::header_invalid, "Subject contains CR, LF or NUL"},
+      {"LF in the subject", [](auto& b) { b.subject("hi\nX: y"); }, mime::errc::header_invalid,
        "Subject contains CR, LF or NUL"},
       {"NUL in the subject", [](auto& b) { b.subject(std::string("a\0b", 3)); },
-       errc::errc::header_invalid, "Subject contains CR, LF or NUL"},
+       mime::errc::header_invalid, "Subject contains CR, LF or NUL"},
       {"invalid UTF-8 in the subject", [](auto& b) { b.subject("\xff"); },
-       errc::errc::header_invalid, "Subject is not valid UTF-8"},
+       mime::errc::header_invalid, "Subject is not valid UTF-8"},
       {"CR LF in a display name", [](auto& b) { b.cc("c@example.test", "C\r\nBcc: x@y.test"); },
-       errc::errc::header_invalid, "Cc[1] display name contains CR, LF or NUL"},
+       mime::errc::header_invalid, "Cc[1] display name contains CR, LF or NUL"},
       {"LF in the From display name", [](auto& b) { b.from("a@example.test", "A\nB"); },
-       errc::errc::header_invalid, "From display name contains CR, LF or NUL"},
+       mime::errc::header_invalid, "From display name contains CR, LF or NUL"},
       {"CR LF in an extra header value", [](auto& b) { b.header("X-A", "1\r\nBcc: x@y.test"); },
-       errc::errc::header_invalid, "header 'X-A' value contains CR, LF or NUL"},
+       mime::errc::header_invalid, "header 'X-A' value contains CR, LF or NUL"},
       {"a space in an extra header name", [](auto& b) { b.header("X A", "1"); },
-       errc::errc::header_invalid,
-       "header 'X A': a name is printable ASCII without spaces or ':'"},
+       mime::errc::header_invalid, "header 'X A': a name is printable ASCII without spaces or ':'"},
       {"a colon in an extra header name", [](auto& b) { b.header("Bcc:", "x@y.test"); },
-       errc::errc::header_invalid,
+       mime::errc::header_invalid,
        "header 'Bcc:': a name is printable ASCII without spaces or ':'"},
       {"CR LF in an extra header name", [](auto& b) { b.header("X\r\nBcc", "x@y.test"); },
-       errc::errc::header_invalid,
+       mime::errc::header_invalid,
        "header 'X\\x0d\\x0aBcc': a name is printable ASCII without spaces or ':'"},
       {"Bcc as an extra header", [](auto& b) { b.header("bcc", "x@y.test"); },
-       errc::errc::header_invalid, "header 'bcc': the builder writes this header; use its own setter"},
+       mime::errc::header_invalid,
+       "header 'bcc': the builder writes this header; use its own setter"},
       {"Content-Type as an extra header", [](auto& b) { b.header("Content-Type", "text/html"); },
-       errc::errc::header_invalid,
+       mime::errc::header_invalid,
        "header 'Content-Type': the builder writes this header; use its own setter"},
       {"CR LF in a file name",
        [](auto& b) { b.attach("a.txt\r\nContent-Type: text/html", "text/plain", source("")); },
-       errc::errc::file_name_invalid, "attachment[1]: the file name contains CR, LF or NUL"},
+       mime::errc::file_name_invalid, "attachment[1]: the file name contains CR, LF or NUL"},
       {"an empty file name", [](auto& b) { b.attach("", "text/plain", source("")); },
-       errc::errc::file_name_invalid, "attachment[1]: the file name is empty"},
+       mime::errc::file_name_invalid, "attachment[1]: the file name is empty"},
       {"CR LF in a MIME type",
        [](auto& b) { b.attach("a.txt", "text/plain\r\nBcc: x@y.test", source("")); },
-       errc::errc::content_type_invalid,
+       mime::errc::content_type_invalid,
        "attachment[1] ('a.txt'): 'text/plain\\x0d\\x0aBcc: x@y.test' is not type/subtype"},
       {"a parameter in a MIME type",
        [](auto& b) { b.attach("a.txt", "text/plain; charset=x", source("")); },
-       errc::errc::content_type_invalid,
+       mime::errc::content_type_invalid,
        "attachment[1] ('a.txt'): 'text/plain; charset=x' is not type/subtype"},
-      {"no stream", [](auto& b) { b.attach("a.txt", "text/plain", std::unique_ptr<smtp::BodySource>()); },
-       errc::errc::attachment_missing,
+      {"no stream",
+       [](auto& b) { b.attach("a.txt", "text/plain", std::unique_ptr<smtp::BodySource>()); },
+       mime::errc::attachment_missing,
        "attachment[1] ('a.txt') has no stream (a stream goes into one build() only)"},
-      {"invalid UTF-8 in the text", [](auto& b) { b.text("\xc3"); }, errc::errc::text_invalid,
+      {"invalid UTF-8 in the text", [](auto& b) { b.text("\xc3"); }, mime::errc::text_invalid,
        "the text body is not valid UTF-8"},
       {"invalid UTF-8 in the HTML", [](auto& b) { b.html("\xed\xa0\x80"); },
-       errc::errc::text_invalid, "the HTML body is not valid UTF-8"},
+       mime::errc::text_invalid, "the HTML body is not valid UTF-8"},
       {"a bad To address", [](auto& b) { b.to("carol"); }, smtp::errc::invalid_address,
        "To[2] <carol>: the address has no '@'"},
       {"CR LF in an address", [](auto& b) { b.to("c@example.test\r\nRCPT TO:<x@y>"); },
@@ -300,8 +313,7 @@ TEST_CASE("header injection and other bad input are refused, naming the field") 
        smtp::errc::invalid_address,
        "Reply-To[1] <a b@example.test>: the local part (before '@') has characters that need "
        "quoting or are not allowed"},
-      {"a bad From address", [](auto& b) { b.from("@example.test"); },
-       smtp::errc::invalid_address,
+      {"a bad From address", [](auto& b) { b.from("@example.test"); }, smtp::errc::invalid_address,
        "From <@example.test>: the local part (before '@') must be 1 to 64 octets"},
   };
   for (const auto& c : cases) {
@@ -315,10 +327,10 @@ TEST_CASE("header injection and other bad input are refused, naming the field") 
   }
 }
 
-TEST_CASE("missing sender or recipients; unusable random tokens; unconvertible text") {
+TEST_CASE("missing sender or recipients, unusable random tokens, unconvertible text") {
   MessageBuilder no_from;
   no_from.to("bob@example.test");
-  CHECK(build(no_from).error == errc::errc::sender_missing);
+  CHECK(build(no_from).error == mime::errc::sender_missing);
 
   MessageBuilder no_rcpt;
   no_rcpt.from("alice@example.test");
@@ -330,28 +342,28 @@ TEST_CASE("missing sender or recipients; unusable random tokens; unconvertible t
   builder.text("x").html("y").attach("a", "a/b", [] { return source("x"); });
   auto options = fixed_options();
   options.random_token = [] { return std::string("same"); };
-  CHECK(builder.build(options).error == errc::errc::random_invalid);
+  CHECK(builder.build(options).error == mime::errc::random_invalid);
   options.random_token = [] { return std::string("a@b"); };
   CHECK(builder.build(options).detail == "BuildOptions::random_token gave 'a@b'");
 
   auto japanese = alice_to_bob();
   japanese.charset(Charset::iso_2022_jp).text("一行目\n価格～1000円");
   const auto j = build(japanese);
-  CHECK(j.error == errc::errc::charset_unconvertible);
+  CHECK(j.error == mime::errc::charset_unconvertible);
   CHECK(j.detail == "the text body, line 2: U+FF5E cannot be written in ISO-2022-JP");
   japanese.text("ok").subject("😀");
   CHECK(build(japanese).detail == "Subject: U+1F600 cannot be written in ISO-2022-JP");
 }
 
-TEST_CASE("a refused build() keeps the streams; a stream goes into one message only") {
+TEST_CASE("a refused build() keeps the streams, a stream goes into one message only") {
   auto builder = alice_to_bob();
   builder.charset(Charset::iso_2022_jp).subject("😀").attach("a.txt", "text/plain", source("abc"));
-  CHECK(build(builder).error == errc::errc::charset_unconvertible);
+  CHECK(build(builder).error == mime::errc::charset_unconvertible);
   builder.subject("ok");
   auto first = build(builder);
   REQUIRE(first.ok());
   CHECK(mime_test::read_all(*first.message.body).find("YWJj") != std::string::npos);
-  CHECK(build(builder).error == errc::errc::attachment_missing);
+  CHECK(build(builder).error == mime::errc::attachment_missing);
 
   auto with_factory = alice_to_bob();
   with_factory.attach("a.txt", "text/plain", [] { return source("abc"); });

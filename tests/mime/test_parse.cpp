@@ -11,7 +11,6 @@
 #include "mime_support.hpp"
 #include "sample_message.hpp"
 #include "sha256.hpp"
-#include "smtp/protocol/reply.hpp"
 
 using namespace mime_test;
 using smtp::mime::Charset;
@@ -47,9 +46,33 @@ namespace {
 // Random text from pieces that stress the encoders: whitespace runs, specials, encoded-word
 // look-alikes, multi-byte characters, and (for the body) line breaks and very long lines.
 std::string random_text(std::mt19937& random, bool japanese_only, bool with_breaks) {
-  static const std::vector<std::string> common = {
-      "a", "Word", " ", "  ", "\t", ",", "\"", "\\", "(", ")", "<", ">", "@", ":", ";", ".",
-      "=?", "?=", "=?UTF-8?B?QQ==?=", "_", "=", "日本", "語", "ー", "〜", "¥", "ｶﾀｶﾅ"};
+  static const std::vector<std::string> common = {"a",
+                                                  "Word",
+                                                  " ",
+                                                  "  ",
+                                                  "\t",
+                                                  ",",
+                                                  "\"",
+                                                  "\\",
+                                                  "(",
+                                                  ")",
+                                                  "<",
+                                                  ">",
+                                                  "@",
+                                                  ":",
+                                                  ";",
+                                                  ".",
+                                                  "=?",
+                                                  "?=",
+                                                  "=?UTF-8?B?QQ==?=",
+                                                  "_",
+                                                  "=",
+                                                  "日本",
+                                                  "語",
+                                                  "ー",
+                                                  "〜",
+                                                  "¥",
+                                                  "ｶﾀｶﾅ"};
   static const std::vector<std::string> any = {"é", "😀", "Ω", "\xe2\x80\x94"};
   static const std::vector<std::string> breaks = {"\n", "\r\n", "\r", "\n\n", ". \n"};
   std::string out;
@@ -72,10 +95,16 @@ std::string random_text(std::mt19937& random, bool japanese_only, bool with_brea
   return out;
 }
 
+std::string without_whitespace(std::string text) {
+  std::erase_if(text, [](char c) { return c == ' ' || c == '\t'; });
+  return text;
+}
+
 }  // namespace
 
-TEST_CASE("property: random inputs give 7-bit, CRLF-only messages with no line over 998, "
-          "and Python decodes them back") {
+TEST_CASE(
+    "property: random inputs give 7-bit, CRLF-only messages with no line over 998, "
+    "and Python decodes them back") {
   std::mt19937 random(20261129);
   int parsed_count = 0;
   for (int round = 0; round < 400; ++round) {
@@ -108,18 +137,30 @@ TEST_CASE("property: random inputs give 7-bit, CRLF-only messages with no line o
     ++parsed_count;
     const auto parsed = parse_with_python(bytes);
     CHECK(unexpected_defects(parsed).empty());
-    // Python drops the whitespace a header value starts with, and unfolds folded lines.
+    // Python drops the whitespace a header value starts with (spaces, and sometimes a tab).
     const auto strip = [](std::string s) {
       const auto first = s.find_first_not_of(" \t");
       return first == std::string::npos ? std::string() : s.substr(first);
     };
-    if (!subject.empty()) CHECK(header(parsed, "Subject") == strip(subject));
-    CHECK(smtp::escape_text(header(parsed, "X-Random")) == smtp::escape_text(strip(value)));
+    const auto trim = [&](std::string s) {
+      s = strip(s);
+      return s.substr(0, s.find_last_not_of(" \t") + 1);
+    };
+    if (!subject.empty()) CHECK(strip(header(parsed, "Subject")) == strip(subject));
+    CHECK(strip(header(parsed, "X-Random")) == strip(value));
     const auto& from = parsed.at("addresses").as_object().at("From").as_array()[0].as_array();
     CHECK(str(from[1]) == "alice@example.test");
+    // Python 3.11 puts a space between adjacent encoded words in a display name (CPython
+    // gh-128110; RFC 2047 6.2 says to drop it), so long names compare without whitespace.
+    CHECK(without_whitespace(str(from[0])) == without_whitespace(name));
     const auto& parts = parsed.at("parts").as_array();
     const auto& attachment = parts.back().as_object();
-    CHECK(str(attachment.at("filename_rfc2231")) == file_name);
+    // get_filename() strips whitespace at both ends; the two forms decoded apart do not.
+    CHECK(trim(str(attachment.at("filename"))) == trim(file_name));
+    CHECK(str(attachment.at("filename_rfc2047")) == file_name);
+    if (!attachment.at("filename_rfc2231").is_null()) {
+      CHECK(str(attachment.at("filename_rfc2231")) == file_name);
+    }
     CHECK(str(attachment.at("sha256")) == sha256_hex(text));
   }
   CHECK(parsed_count == 40);

@@ -26,8 +26,8 @@ char pattern(std::uint64_t offset) {
 }
 
 struct SourceStats {
-  std::uint64_t given = 0;       // bytes handed to the builder so far
-  std::size_t max_request = 0;   // the largest buffer the builder asked to fill
+  std::uint64_t given = 0;      // bytes handed to the builder so far
+  std::size_t max_request = 0;  // the largest buffer the builder asked to fill
   std::size_t reads = 0;
   bool destroyed = false;
 };
@@ -195,8 +195,7 @@ TEST_CASE("size(): exact when every source announces its size, else unknown") {
   MessageBuilder known;
   known.from("a@example.test").to("b@example.test").text("x");
   for (const std::size_t n : {0, 1, 2, 3, 56, 57, 58, 1000, 100000}) {
-    known.attach("f" + std::to_string(n), "application/octet-stream",
-                 source(std::string(n, 'z')));
+    known.attach("f" + std::to_string(n), "application/octet-stream", source(std::string(n, 'z')));
   }
   auto k = known.build(fixed_options());
   REQUIRE(k.ok());
@@ -237,7 +236,7 @@ TEST_CASE("a failing or lying attachment source is an error naming the attachmen
   CHECK(detail == "attachment 'a.bin': its stream gave 100 or more octets but announced 3");
 }
 
-TEST_CASE("rewind(): the same bytes again from factories; a spent stream cannot rewind") {
+TEST_CASE("rewind(): the same bytes again from factories, a spent stream cannot rewind") {
   int opened = 0;
   MessageBuilder builder;
   builder.from("a@example.test").to("b@example.test");

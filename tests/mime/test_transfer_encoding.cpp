@@ -67,8 +67,19 @@ std::string random_bytes(std::mt19937& random, std::size_t n) {
 
 // Text made of the characters that matter to quoted-printable.
 std::string random_text(std::mt19937& random, std::size_t n) {
-  static const std::string alphabet[] = {"a", "Z", " ", "\t", "=", "\r\n", "\r", "\n", "\xc3\xa9",
-                                         ".", "~", "\x7f", std::string(1, '\0')};
+  static const std::string alphabet[] = {"a",
+                                         "Z",
+                                         " ",
+                                         "\t",
+                                         "=",
+                                         "\r\n",
+                                         "\r",
+                                         "\n",
+                                         "\xc3\xa9",
+                                         ".",
+                                         "~",
+                                         "\x7f",
+                                         std::string(1, '\0')};
   std::string out;
   while (out.size() < n) out += alphabet[random() % std::size(alphabet)];
   return out;
@@ -141,8 +152,8 @@ TEST_CASE("quoted-printable: escapes, trailing whitespace, soft line breaks") {
     }
     const std::string long_line(200, 'x');
     const auto encoded = encode_quoted_printable(long_line);
-    CHECK(encoded == std::string(75, 'x') + "=\r\n" + std::string(75, 'x') + "=\r\n" +
-                         std::string(50, 'x'));
+    CHECK(encoded ==
+          std::string(75, 'x') + "=\r\n" + std::string(75, 'x') + "=\r\n" + std::string(50, 'x'));
   }
 }
 
@@ -158,7 +169,8 @@ TEST_CASE("the encoding of a text part") {
   CHECK(choose_text_encoding("Grüße aus Köln\r\n") == TransferEncoding::base64);
   CHECK(choose_text_encoding("日本語のテキストです\r\n") == TransferEncoding::base64);
   CHECK(choose_text_encoding(std::string("a\0b", 3)) == TransferEncoding::base64);
-  CHECK(choose_text_encoding("a\x01" "b") == TransferEncoding::base64);
+  CHECK(choose_text_encoding("a\x01"
+                             "b") == TransferEncoding::base64);
   CHECK(choose_text_encoding("line one\nline two") ==
         TransferEncoding::quoted_printable);  // a lone LF is data, not a line break
 }

@@ -142,8 +142,9 @@ bool Assembler::address_field(std::string_view name, const std::vector<Mailbox>&
     std::string detail;
     if (auto ec = mailbox_segments(name, list[i].address, list[i].display_name, converter_,
                                    segments, detail)) {
-      return fail(ec,
-                  std::string(name) + "[" + std::to_string(i + 1) + "] display name: " + detail);
+      const auto label = name == "From" ? std::string(name)
+                                        : std::string(name) + "[" + std::to_string(i + 1) + "]";
+      return fail(ec, label + " display name: " + detail);
     }
     if (i + 1 < list.size()) segments.back() += ',';
   }
@@ -293,8 +294,9 @@ bool Assembler::open_streams(std::vector<AttachmentStream>& streams) {
 std::vector<BodyPiece> Assembler::assemble(std::string headers, const std::vector<TextPart>& texts,
                                            const std::vector<std::string>& attachment_heads,
                                            std::vector<AttachmentStream> streams) {
-  std::vector<BodyPiece> pieces(1);
-  auto& out = pieces.back().bytes;
+  std::vector<BodyPiece> pieces;
+  pieces.reserve(streams.size() + 1);  // `out` stays valid as pieces are added
+  auto& out = pieces.emplace_back().bytes;
   out = std::move(headers);
   if (streams.empty()) {
     out += body_entity(texts);
@@ -305,13 +307,14 @@ std::vector<BodyPiece> Assembler::assemble(std::string headers, const std::vecto
   fold_field("Content-Type", {" multipart/mixed;", " boundary=\"" + boundary + "\""}, out);
   out += "\r\n--" + boundary + "\r\n";
   if (!texts.empty()) out += body_entity(texts) + "\r\n--" + boundary + "\r\n";
+  // Each attachment's stream follows its headers; the next piece starts with the delimiter.
   for (std::size_t i = 0; i < streams.size(); ++i) {
-    if (i > 0) pieces.back().bytes += "\r\n--" + boundary + "\r\n";
-    pieces.back().bytes += attachment_heads[i] + "\r\n";
-    pieces.back().attachment = std::move(streams[i]);
-    pieces.emplace_back();
+    auto& piece = i == 0 ? pieces.back() : pieces.emplace_back();
+    if (i > 0) piece.bytes = "\r\n--" + boundary + "\r\n";
+    piece.bytes += attachment_heads[i] + "\r\n";
+    piece.attachment = std::move(streams[i]);
   }
-  pieces.back().bytes = "\r\n--" + boundary + "--\r\n";
+  pieces.emplace_back().bytes = "\r\n--" + boundary + "--\r\n";
   return pieces;
 }
 

@@ -23,12 +23,17 @@ bool is_atext(char c) {
   return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
 }
 
+// Whether a decoder could take part of `text` for an encoded word ("=?" ... "?="): such text
+// is encoded itself, so it reads back as written.
+bool looks_encoded(std::string_view text) {
+  const auto start = text.find("=?");
+  return start != std::string_view::npos && text.find("?=", start + 2) != std::string_view::npos;
+}
+
 // Atoms separated by single spaces: a display name that needs no quoting.
 bool is_atom_phrase(std::string_view text) {
   if (text.empty() || text.front() == ' ' || text.back() == ' ') return false;
-  if (text.find("  ") != std::string_view::npos || text.find("=?") != std::string_view::npos) {
-    return false;
-  }
+  if (text.find("  ") != std::string_view::npos || looks_encoded(text)) return false;
   for (const char c : text) {
     if (c != ' ' && !is_atext(c)) return false;
   }
@@ -92,36 +97,35 @@ std::string percent_encode(std::string_view character) {
 }
 
 // `param*=UTF-8''...`, or continuations `param*0*=UTF-8''...`, `param*1*=...` that each fit a
-// line (a character's octets are never split between two of them).
+// line. RFC 2231 joins the octets before decoding, but some clients decode each piece alone, so
+// a character's octets are never split between two pieces.
 std::vector<Segments> rfc2231_params(std::string_view param, std::string_view utf8) {
+  std::vector<std::string> characters;
   std::string encoded;
   for (std::size_t i = 0; i < utf8.size();) {
     const auto n = utf8_sequence_length(static_cast<unsigned char>(utf8[i]));
-    encoded += percent_encode(utf8.substr(i, n));
+    characters.push_back(percent_encode(utf8.substr(i, n)));
+    encoded += characters.back();
     i += n;
   }
-  const std::string single = " " + std::string(param) + "*=UTF-8''" + encoded;
+  const std::string name(param);
+  const std::string single = " " + name + "*=UTF-8''" + encoded;
   if (single.size() + 1 <= fold_length) return {{single}};
 
   std::vector<Segments> params;
-  std::string line;
-  auto start_line = [&] {
-    line = " " + std::string(param) + "*" + std::to_string(params.size()) + "*=";
-    if (params.empty()) line += "UTF-8''";
+  auto prefix = [&] {
+    return " " + name + "*" + std::to_string(params.size()) +
+           "*=" + (params.empty() ? "UTF-8''" : "");
   };
-  start_line();
-  const auto prefix_size = line.size();
-  std::size_t line_prefix = prefix_size;
-  for (std::size_t i = 0; i < utf8.size();) {
-    const auto n = utf8_sequence_length(static_cast<unsigned char>(utf8[i]));
-    const auto piece = percent_encode(utf8.substr(i, n));
-    if (line.size() > line_prefix && line.size() + piece.size() + 1 > fold_length) {
+  std::string line = prefix();
+  std::size_t prefix_size = line.size();
+  for (const auto& character : characters) {
+    if (line.size() > prefix_size && line.size() + character.size() + 1 > fold_length) {
       params.push_back({line});
-      start_line();
-      line_prefix = line.size();
+      line = prefix();
+      prefix_size = line.size();
     }
-    line += piece;
-    i += n;
+    line += character;
   }
   params.push_back({line});
   return params;
@@ -191,7 +195,7 @@ std::error_code unstructured_segments(std::string_view field_name, std::string_v
                                       Converter& converter, Segments& segments,
                                       std::string& detail) {
   if (value.empty()) return {};
-  if (is_printable_ascii(value, true) && value.find("=?") == std::string_view::npos) {
+  if (is_printable_ascii(value, true) && !looks_encoded(value)) {
     auto pieces = split_before_whitespace(" " + std::string(value));
     bool fits = true;
     for (const auto& piece : pieces) fits = fits && piece.size() <= max_line_length;
@@ -240,7 +244,7 @@ std::error_code file_name_params(std::string_view param, std::string_view file_n
                                  Converter& converter, bool rfc2231, std::vector<Segments>& params,
                                  std::string& detail) {
   const std::string plain = " " + std::string(param) + "=" + quote(file_name);
-  if (is_printable_ascii(file_name, false) && file_name.find("=?") == std::string_view::npos &&
+  if (is_printable_ascii(file_name, false) && !looks_encoded(file_name) &&
       plain.size() + 1 <= fold_length) {
     params.push_back({plain});
     return {};
