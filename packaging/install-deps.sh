@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libssl-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
   # real servers and tools the tests drive
-  postfix dovecot-core dovecot-pop3d openssl python3 iproute2 procps
+  postfix dovecot-core dovecot-pop3d openssl python3 python3-jsonschema iproute2 procps
 )
 
 missing=()

@@ -40,6 +40,11 @@ class Session {
   bool probe(Probe depth);
 
   bool is_open() const;
+
+  // How far the last opening got, for a step-by-step connection test. After a failure, the
+  // step after the one reached is the one that failed.
+  enum class Stage { none, pop3_login, connected, tls, greeted, ehlo, authenticated, quit };
+  Stage stage() const;
   // Round trips so far: the times the session waited for the server after writing.
   std::uint64_t round_trips() const;
   // True once the session can carry no more mail (lost, timed out, or protocol broken).

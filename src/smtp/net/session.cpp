@@ -38,7 +38,7 @@ void Session::close() {
   auto& impl = *impl_;
   if (impl.opened && !impl.is_broken) {
     impl.begin();
-    (void)impl.run(impl.quit());
+    if (!impl.run(impl.quit())) impl.stage = Stage::quit;
   }
   impl.reset_connection();
   impl.is_broken = false;
@@ -62,6 +62,7 @@ bool Session::probe(Probe depth) {
 }
 
 bool Session::is_open() const { return impl_->opened; }
+Session::Stage Session::stage() const { return impl_->stage; }
 std::uint64_t Session::round_trips() const { return impl_->round_trips; }
 bool Session::broken() const { return impl_->is_broken; }
 const Capabilities& Session::capabilities() const { return impl_->caps; }

@@ -42,6 +42,7 @@ struct Session::Impl {
   bool needs_rset = false;
   bool end_of_data_sent = false;
   bool wrote_since_read = false;
+  Stage stage = Stage::none;
   std::uint64_t round_trips = 0;
   // Context of the last failure, for the result.
   std::string detail;
@@ -222,8 +223,10 @@ struct Session::Impl {
     if (!options.pin_sha256.empty() && !net::parse_pin(options.pin_sha256)) {
       co_return errc::invalid_pin;
     }
+    stage = Stage::none;
     if (options.pop_before_smtp) {
       if (auto ec = co_await pop_before_smtp()) co_return ec;
+      stage = Stage::pop3_login;
     }
     connection =
         std::make_unique<net::Connection>(io,
@@ -231,8 +234,10 @@ struct Session::Impl {
                                                         options.ca_file, options.pin_sha256},
                                           transcript, tls_context);
     if (auto ec = co_await conn().connect()) co_return transport(ec);
+    stage = Stage::connected;
     if (options.tls == TlsMode::implicit) {
       if (auto ec = co_await conn().start_tls()) co_return transport(ec);
+      stage = Stage::tls;
     }
     Reply greeting;
     if (auto ec = co_await read_reply(greeting)) co_return ec;
@@ -240,12 +245,16 @@ struct Session::Impl {
       last_reply = greeting;
       co_return errc::greeting_rejected;
     }
+    stage = Stage::greeted;
     if (auto ec = co_await hello()) co_return ec;
+    stage = Stage::ehlo;
     if (options.tls == TlsMode::starttls) {
       if (auto ec = co_await starttls()) co_return ec;
+      stage = Stage::tls;
     }
     if (options.credentials) {
       if (auto ec = co_await authenticate()) co_return ec;
+      stage = Stage::authenticated;
     }
     opened = true;
     co_return std::error_code{};

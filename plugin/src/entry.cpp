@@ -1,0 +1,210 @@
+// The plugin's C face: the one exported entry struct and the SMTP connection factory. Every
+// function here is noexcept; exceptions become FP_INTERNAL with a message.
+
+#include <boost/json.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "connection.hpp"
+#include "definition.hpp"
+#include "flowplugin/plugin.hpp"
+#include "host.hpp"
+#include "schema.hpp"
+#include "smtp/pool.hpp"
+#include "validation.hpp"
+
+struct fp_connection {
+  smtpplugin::SmtpConnection impl;
+};
+
+namespace {
+
+using namespace smtpplugin;
+
+constexpr std::string_view plugin_id = "smtp-connection";
+constexpr std::string_view plugin_version = "0.1.0";
+constexpr std::string_view factory_id = "connection.smtp/1";
+
+// Set by init(), cleared by deinit(); both on the host's main thread. A copy, zero-filled past
+// the host's struct_size, so services an older host lacks read as null.
+fp_host host_services{};
+const fp_host* host = nullptr;
+std::unique_ptr<smtp::SessionPool> pool;
+
+fp_string view(std::string_view s) { return fp_string{s.data(), s.size()}; }
+std::string_view view(fp_string s) { return std::string_view(s.data, s.size); }
+
+void write(const fp_sink* sink, std::string_view text) {
+  if (sink != nullptr && sink->write != nullptr) sink->write(sink->context, view(text));
+}
+
+// The document a sink gets when a call fails inside the plugin: of the kind the call promises.
+enum class Document { problems, report };
+
+std::string internal_error(Document kind, std::string_view what) {
+  const std::string message = "internal error: " + std::string(what);
+  if (kind == Document::problems) return problems_to_json({{"", Severity::error, message}});
+  boost::json::object o;
+  o["ok"] = false;
+  o["status"] = "FAILED";
+  o["message"] = message;
+  return boost::json::serialize(o);
+}
+
+template <class F>
+fp_status guarded(Document kind, const fp_sink* sink, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    write(sink, internal_error(kind, e.what()));
+  } catch (...) {
+    write(sink, internal_error(kind, "unknown exception"));
+  }
+  return FP_INTERNAL;
+}
+
+const std::string& schema_text() {
+  static const std::string text = schema_json();
+  return text;
+}
+
+SecretResolver host_secrets() {
+  return [](std::string_view reference, std::string& error) {
+    return resolve_secret(host, reference, error);
+  };
+}
+
+// Parses and validates a property set into a definition, or writes the problems.
+std::shared_ptr<const Definition> definition_from(fp_string properties_json,
+                                                  const fp_sink* problems_sink,
+                                                  std::vector<Problem>& problems) {
+  auto problems_found = validate(view(properties_json));
+  const bool has_error =
+      std::any_of(problems_found.begin(), problems_found.end(),
+                  [](const Problem& p) { return p.severity == Severity::error; });
+  if (has_error) {
+    problems = std::move(problems_found);
+    write(problems_sink, problems_to_json(problems));
+    return nullptr;
+  }
+  const auto doc = boost::json::parse(view(properties_json));
+  auto definition = make_definition(doc.as_object(), host_secrets(), problems);
+  if (!definition) {
+    write(problems_sink, problems_to_json(problems));
+    return nullptr;
+  }
+  return std::make_shared<const Definition>(std::move(*definition));
+}
+
+fp_status factory_validate(fp_string properties_json, const fp_sink* problems) noexcept {
+  return guarded(Document::problems, problems, [&] {
+    const auto found = validate(view(properties_json));
+    write(problems, problems_to_json(found));
+    const bool has_error = std::any_of(
+        found.begin(), found.end(), [](const Problem& p) { return p.severity == Severity::error; });
+    return has_error ? FP_INVALID : FP_OK;
+  });
+}
+
+fp_status factory_create(fp_string properties_json, const fp_sink* problems,
+                         fp_connection** out) noexcept {
+  return guarded(Document::problems, problems, [&] {
+    *out = nullptr;
+    std::vector<Problem> found;
+    auto definition = definition_from(properties_json, problems, found);
+    if (!definition) return FP_INVALID;
+    *out = new fp_connection{SmtpConnection(std::move(definition), *pool)};
+    return FP_OK;
+  });
+}
+
+fp_status factory_test(fp_connection* connection, const fp_sink* report) noexcept {
+  return guarded(Document::report, report, [&] {
+    std::string text;
+    const bool ok = connection->impl.test(text);
+    write(report, text);
+    return ok ? FP_OK : FP_FAILED;
+  });
+}
+
+fp_status factory_send(fp_connection* connection, const fp_send_request* request,
+                       const fp_sink* result) noexcept {
+  return guarded(Document::report, result, [&] {
+    std::string text;
+    const auto status = connection->impl.send(*request, text);
+    write(result, text);
+    return status;
+  });
+}
+
+fp_status factory_replace(fp_connection* connection, fp_string properties_json,
+                          const fp_sink* problems) noexcept {
+  return guarded(Document::problems, problems, [&] {
+    if (!connection->impl.definition()->dynamic) {
+      write(problems, problems_to_json({{"/dynamic", Severity::error,
+                                         "this connection's 'Dynamic' setting is false: a "
+                                         "DynamicConnection cannot replace its definition"}}));
+      return FP_REFUSED;
+    }
+    std::vector<Problem> found;
+    auto definition = definition_from(properties_json, problems, found);
+    if (!definition) return FP_INVALID;
+    const auto status = connection->impl.replace(std::move(definition));
+    write(problems, problems_to_json(found));
+    return status;
+  });
+}
+
+void factory_destroy(fp_connection* connection) noexcept { delete connection; }
+
+const fp_connection_factory& factory() {
+  static const fp_connection_factory instance{
+      sizeof(fp_connection_factory),
+      view("smtp"),
+      view("SMTP"),
+      view(schema_text()),
+      &factory_validate,
+      &factory_create,
+      &factory_test,
+      &factory_send,
+      &factory_replace,
+      &factory_destroy,
+  };
+  return instance;
+}
+
+fp_status plugin_init(const fp_host* h) noexcept {
+  try {
+    if (h == nullptr || h->abi_major != FP_ABI_MAJOR) return FP_UNSUPPORTED;
+    host_services = flowplugin::copy_known(h);
+    host = &host_services;
+    route_log_to(host);
+    pool = std::make_unique<smtp::SessionPool>();
+    (void)schema_text();
+    return FP_OK;
+  } catch (...) {
+    return FP_INTERNAL;
+  }
+}
+
+void plugin_deinit() noexcept {
+  try {
+    pool.reset();  // says QUIT on idle sessions
+    route_log_to(nullptr);
+    host = nullptr;
+  } catch (...) {
+  }
+}
+
+const void* plugin_get_factory(fp_string id) noexcept {
+  if (view(id) == factory_id) return &factory();
+  return nullptr;
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const fp_plugin_entry flow_plugin_entry{
+    sizeof(fp_plugin_entry), FP_ABI_MAJOR, FP_ABI_MINOR,   view(plugin_id),
+    view(plugin_version),    &plugin_init, &plugin_deinit, &plugin_get_factory,
+};
