@@ -79,17 +79,14 @@ SecretResolver host_secrets() {
 std::shared_ptr<const Definition> definition_from(fp_string properties_json,
                                                   const fp_sink* problems_sink,
                                                   std::vector<Problem>& problems) {
-  auto problems_found = validate(view(properties_json));
-  const bool has_error =
-      std::any_of(problems_found.begin(), problems_found.end(),
-                  [](const Problem& p) { return p.severity == Severity::error; });
-  if (has_error) {
-    problems = std::move(problems_found);
-    write(problems_sink, problems_to_json(problems));
-    return nullptr;
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(view(properties_json), ec);
+  std::optional<Definition> definition;
+  if (!ec && doc.is_object()) {
+    definition = make_definition(doc.as_object(), host_secrets(), problems);  // validates too
+  } else {
+    problems = validate(view(properties_json));  // says what is wrong with the text
   }
-  const auto doc = boost::json::parse(view(properties_json));
-  auto definition = make_definition(doc.as_object(), host_secrets(), problems);
   if (!definition) {
     write(problems_sink, problems_to_json(problems));
     return nullptr;
@@ -101,9 +98,7 @@ fp_status factory_validate(fp_string properties_json, const fp_sink* problems) n
   return guarded(Document::problems, problems, [&] {
     const auto found = validate(view(properties_json));
     write(problems, problems_to_json(found));
-    const bool has_error = std::any_of(
-        found.begin(), found.end(), [](const Problem& p) { return p.severity == Severity::error; });
-    return has_error ? FP_INVALID : FP_OK;
+    return has_errors(found) ? FP_INVALID : FP_OK;
   });
 }
 

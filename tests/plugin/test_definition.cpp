@@ -125,14 +125,17 @@ TEST_CASE("definition: Use POP over SSL and its Use STARTTLS map to the POP3 TLS
 }
 
 TEST_CASE("definition: SMTP Authentication becomes credentials with the SASL mechanism") {
-  for (const auto& [auth_type, mechanism] :
-       {std::pair{"plain", smtp::sasl::Mechanism::plain},
-        std::pair{"login", smtp::sasl::Mechanism::login},
-        std::pair{"cram-md5", smtp::sasl::Mechanism::cram_md5}}) {
-    INFO(auth_type);
-    const auto d = definition(with(smtp_base, {{"auth_type", auth_type}}));
+  struct Case {
+    const char* auth_type;
+    smtp::sasl::Mechanism mechanism;
+  };
+  for (const auto& c :
+       {Case{"plain", smtp::sasl::Mechanism::plain}, Case{"login", smtp::sasl::Mechanism::login},
+        Case{"cram-md5", smtp::sasl::Mechanism::cram_md5}}) {
+    INFO(c.auth_type);
+    const auto d = definition(with(smtp_base, {{"auth_type", c.auth_type}}));
     REQUIRE(d.session.credentials.has_value());
-    CHECK(d.session.credentials->mechanism == mechanism);
+    CHECK(d.session.credentials->mechanism == c.mechanism);
     CHECK(d.session.credentials->username == "alice");
     CHECK(d.session.credentials->password == "s3cret-smtp");
     CHECK_FALSE(d.session.pop_before_smtp.has_value());

@@ -13,7 +13,6 @@
 
 using namespace plugintest;
 namespace json = boost::json;
-using smtpplugin::Id;
 
 namespace {
 
