@@ -47,5 +47,6 @@ echo "== the example flow"
 echo "== the mail that arrived in $mail_dir"
 for eml in "$mail_dir"/*.eml; do
   echo "--- $eml"
+  cat "${eml%.eml}.json"; echo   # envelope, TLS, who authenticated
   sed -n '1,/^\r\?$/p' "$eml"
 done
