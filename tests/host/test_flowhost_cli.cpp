@@ -2,6 +2,7 @@
 // directory of its own, and the real Postfix harness.
 
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -133,7 +134,7 @@ std::vector<std::string> plain_connection(const std::string& name, const std::st
 
 }  // namespace
 
-TEST_CASE("plugins: the SMTP plugin loads; a broken file is reported without failing the others") {
+TEST_CASE("plugins: the SMTP plugin loads, a broken file is reported without failing the others") {
   Flowhost flowhost;
   std::ofstream(flowhost.dir() / "plugins" / "broken.so") << "not a shared library";
   const auto run = flowhost({"plugins"});
@@ -344,4 +345,56 @@ steps:
   CHECK(run.exit_code == 0);
   for (int i = 1; i <= 24; ++i)
     CHECK(delivered(marker + " run " + std::to_string(i) + " end") == 1);
+}
+
+TEST_CASE("sandbox: flowhost's own capture server takes a flow's mail") {
+  Flowhost flowhost;
+  // The sandbox runs in the background for at most 60 s; ephemeral ports, read off its output.
+  const auto out_file = flowhost.dir() / "sandbox.out";
+  const std::string command = shell_quote(FLOWHOST_PATH) + " --data " +
+                              shell_quote((flowhost.dir() / "data").string()) +
+                              " sandbox --smtp-port 0 --smtps-port 0 --pop3-port 0 "
+                              "--pop3s-port 0 --for 60 >" +
+                              shell_quote(out_file.string()) + " 2>/dev/null & echo $!";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char pid_text[32] = {};
+  REQUIRE(std::fgets(pid_text, sizeof pid_text, pipe) != nullptr);
+  ::pclose(pipe);
+  const int pid = std::atoi(pid_text);
+  std::string banner;
+  for (int i = 0; i < 100 && banner.find("mail arrives in: ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    banner = read_file(out_file);
+  }
+  REQUIRE(banner.find("mail arrives in: ") != std::string::npos);
+  const auto field = [&](const std::string& label, char end) {
+    const auto at = banner.find(label) + label.size();
+    return banner.substr(at, banner.find(end, at) - at);
+  };
+  const auto smtps_port = field("SMTPS ", ',');
+  const auto ca_file = field("CA certificate: ", '\n');
+  const fs::path mail_dir = field("mail arrives in: ", '\n');
+
+  REQUIRE(flowhost({"connection", "add", "sandbox", "--scope", "system", "host=localhost",
+                    "port=" + smtps_port, "ssl=smtps", "authentication=smtp",
+                    "smtp_username=sandbox", "smtp_password=sandbox", "ca_file=" + ca_file})
+              .exit_code == 0);
+  const auto marker = unique("sandbox");
+  const auto sent = flowhost({"send", "--connection", "sandbox", "--from", "a@example.test", "--to",
+                              "bob@example.test", "--subject", marker});
+  ::kill(pid, SIGTERM);
+  CHECK(sent.exit_code == 0);
+  int found = 0;
+  for (const auto& e : fs::directory_iterator(mail_dir)) {
+    if (e.path().extension() == ".eml" && read_file(e.path()).find(marker) != std::string::npos) {
+      ++found;
+      auto sidecar = e.path();
+      sidecar.replace_extension(".json");
+      const auto record = json::parse(read_file(sidecar)).as_object();
+      CHECK(record.at("tls").as_bool());
+      CHECK(record.at("auth_user").as_string() == "sandbox");
+    }
+  }
+  CHECK(found == 1);
 }

@@ -21,7 +21,7 @@ std::string message(const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("many threads send through one pooled definition; each message arrives exactly once") {
+TEST_CASE("many threads send through one pooled definition, each message arrives exactly once") {
   const auto& s = MailServers::get();
   constexpr int threads = 8;
   constexpr int per_thread = 12;

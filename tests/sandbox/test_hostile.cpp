@@ -418,7 +418,7 @@ TEST_CASE("stop() from several threads at once") {
   CHECK(c.until_closed(2000ms) == "");
 }
 
-TEST_CASE("POP3: commands need a login; bad message numbers; line rules") {
+TEST_CASE("POP3: commands need a login, bad message numbers, line rules") {
   Sandbox sb;
   Client c(sb.ports.pop3);
   REQUIRE(starts(c.reply(), "+OK sandbox POP3 ready <"));

@@ -141,7 +141,7 @@ TEST_CASE("a restart reuses the CA and the server certificate, and keeps numberi
   CHECK(read_file(dir.path() / "mail" / "latest") == files[1].filename().string() + "\n");
 }
 
-TEST_CASE("a damaged CA is replaced (and the server certificate with it); a lost server key too") {
+TEST_CASE("a damaged CA is replaced (with its server certificate), and so is a lost server key") {
   TempDir dir;
   LogSink log;
   {

@@ -379,7 +379,12 @@ int cmd_sandbox(const Context& ctx, const Arguments& args) {
   options.pop3s_port = port("pop3s-port", 2995);
   options.log = [](std::string_view line) { std::cerr << "sandbox: " << line << '\n'; };
   sandbox::Server server(options);
-  server.start();
+  try {
+    server.start();
+  } catch (const std::runtime_error& e) {
+    std::cerr << "flowhost: " << e.what() << '\n';  // e.g. a port in use: say which
+    return 2;
+  }
   const auto ports = server.ports();
   std::cout << "sandbox mail server on 127.0.0.1: SMTP " << ports.smtp << " (STARTTLS), SMTPS "
             << ports.smtps << ", POP3 " << ports.pop3 << " (STLS), POP3S " << ports.pop3s
