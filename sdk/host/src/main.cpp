@@ -92,6 +92,18 @@ void print_problems(const std::string& problems_json) {
   }
 }
 
+// A live connection from a stored definition, or nothing after printing the plugin's problems.
+std::optional<flowplugin::Connection> create_connection(
+    const flowplugin::ConnectionFactory& factory, const StoredConnection& stored) {
+  try {
+    return factory.create(stored.properties_json);
+  } catch (const flowplugin::Error& e) {
+    std::cerr << "connection \"" << stored.name << "\" is not valid:\n";
+    print_problems(e.what());
+    return std::nullopt;
+  }
+}
+
 Scope scope_of(const Arguments& args) {
   const auto scope = args.option("scope").value_or("user");
   if (scope == "system") return Scope::system;
@@ -210,15 +222,9 @@ int cmd_connection(const Context& ctx, const Arguments& args) {
     return 0;
   }
   if (verb == "test") {
-    flowplugin::Connection connection;
-    try {
-      connection = factory.create(stored->properties_json);
-    } catch (const flowplugin::Error& e) {
-      std::cerr << "connection \"" << name << "\" is not valid:\n";
-      print_problems(e.what());
-      return 2;
-    }
-    const auto report = factory.test(connection);
+    const auto connection = create_connection(factory, *stored);
+    if (!connection) return 2;
+    const auto report = factory.test(*connection);
     if (args.flag("json")) {
       std::cout << report << '\n';
     } else {
@@ -285,15 +291,9 @@ int cmd_send(const Context& ctx, const Arguments& args) {
   }
   const auto plugins = load_plugins(ctx);
   const auto factory = factory_for(*plugins, stored->type);
-  flowplugin::Connection connection;
-  try {
-    connection = factory.create(stored->properties_json);
-  } catch (const flowplugin::Error& e) {
-    std::cerr << "connection \"" << name << "\" is not valid:\n";
-    print_problems(e.what());
-    return 2;
-  }
-  const auto outcome = send_mail(factory, connection, fields);
+  const auto connection = create_connection(factory, *stored);
+  if (!connection) return 2;
+  const auto outcome = send_mail(factory, *connection, fields);
   if (args.flag("json")) {
     std::cout << (outcome.result_json.empty() ? "{}" : outcome.result_json) << '\n';
   } else {

@@ -77,6 +77,20 @@ asio::awaitable<void> Channel::watchdog() {
   }
 }
 
+asio::awaitable<Channel::Upgrade> Channel::upgrade(std::string_view ready_line) {
+  Upgrade result;
+  result.pipelined = unread();
+  queue(ready_line);
+  queue("\r\n");
+  if (!co_await flush()) co_return result;
+  if (result.pipelined > 0) {
+    close();
+    co_return result;
+  }
+  result.ok = co_await handshake();
+  co_return result;
+}
+
 asio::awaitable<bool> Channel::handshake() {
   if (closed_) co_return false;
   touch();

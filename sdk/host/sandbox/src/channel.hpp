@@ -45,6 +45,17 @@ class Channel {
   // The server side of a TLS handshake on this socket; false (and closed) on failure.
   boost::asio::awaitable<bool> handshake();
 
+  // The STARTTLS / STLS turn: `ready_line` goes out, then the handshake. Whatever the client
+  // sent after the command and before the handshake went in plaintext and could be an injection
+  // (CVE-2011-0411 and its kind): it is counted before the reply leaves (after it, a fast
+  // client's ClientHello may already be waiting), never read as a command, and the connection
+  // is closed. `pipelined` > 0 tells that case from a failed handshake.
+  struct Upgrade {
+    bool ok = false;
+    std::size_t pipelined = 0;
+  };
+  boost::asio::awaitable<Upgrade> upgrade(std::string_view ready_line);
+
   void queue(std::string_view bytes) { out_.append(bytes); }
   boost::asio::awaitable<bool> flush();
 

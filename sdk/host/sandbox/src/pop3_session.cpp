@@ -233,22 +233,11 @@ void Pop3Session::capa() {
 awaitable<void> Pop3Session::stls(std::string_view arg) {
   if (ch_.tls()) co_return error("-ERR TLS is already active");
   if (!arg.empty()) co_return error("-ERR Syntax: STLS");
-  // Whatever the client sent after STLS and before the handshake went in plaintext and could
-  // be an injection (CVE-2011-0411 and its kind): it is never read as a command. It is counted
-  // before the reply leaves (after it, a fast client's ClientHello may already be waiting), and
-  // the connection is closed after the reply.
-  const std::size_t unread = ch_.unread();
-  reply("+OK Begin TLS negotiation");
-  if (!co_await ch_.flush()) co_return;
-  if (unread > 0) {
-    log("protocol violation: " + std::to_string(unread) +
-        " octet(s) pipelined after STLS; closing");
-    quit_ = true;
-    ch_.close();
-    co_return;
-  }
-  if (!co_await ch_.handshake()) {
-    log("STLS failed: " + ch_.error());
+  const auto upgrade = co_await ch_.upgrade("+OK Begin TLS negotiation");
+  if (!upgrade.ok) {
+    log(upgrade.pipelined > 0 ? "protocol violation: " + std::to_string(upgrade.pipelined) +
+                                    " octet(s) pipelined after STLS; closing"
+                              : "STLS failed: " + ch_.error());
     quit_ = true;
     co_return;
   }

@@ -276,22 +276,11 @@ awaitable<void> SmtpSession::starttls(std::string_view arg) {
   if (ch_.tls()) co_return error("503 5.5.1 TLS is already active");
   if (!arg.empty()) co_return error("501 5.5.4 Syntax: STARTTLS");
   if (!esmtp_) co_return error("503 5.5.1 Send EHLO first");
-  // Whatever the client sent after STARTTLS and before the handshake went in plaintext and could
-  // be an injection (CVE-2011-0411 and its kind): it is never read as a command. It is counted
-  // before the reply leaves (after it, a fast client's ClientHello may already be waiting), and
-  // the connection is closed after the reply.
-  const std::size_t unread = ch_.unread();
-  reply("220 2.0.0 Ready to start TLS");
-  if (!co_await ch_.flush()) co_return;
-  if (unread > 0) {
-    log("protocol violation: " + std::to_string(unread) +
-        " octet(s) pipelined after STARTTLS; closing");
-    quit_ = true;
-    ch_.close();
-    co_return;
-  }
-  if (!co_await ch_.handshake()) {
-    log("STARTTLS failed: " + ch_.error());
+  const auto upgrade = co_await ch_.upgrade("220 2.0.0 Ready to start TLS");
+  if (!upgrade.ok) {
+    log(upgrade.pipelined > 0 ? "protocol violation: " + std::to_string(upgrade.pipelined) +
+                                    " octet(s) pipelined after STARTTLS; closing"
+                              : "STARTTLS failed: " + ch_.error());
     quit_ = true;
     co_return;
   }
