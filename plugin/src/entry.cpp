@@ -1,6 +1,8 @@
 // The plugin's C face: the one exported entry struct and the SMTP connection factory. Every
 // function here is noexcept; exceptions become FP_INTERNAL with a message.
 
+#include <openssl/crypto.h>
+
 #include <boost/json.hpp>
 #include <memory>
 #include <mutex>
@@ -172,6 +174,9 @@ const fp_connection_factory& factory() {
 fp_status plugin_init(const fp_host* h) noexcept {
   try {
     if (h == nullptr || h->abi_major != FP_ABI_MAJOR) return FP_UNSUPPORTED;
+    // OpenSSL lives inside this library: it must not register an exit handler that would
+    // point into unloaded code once the host has unloaded the plugin.
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) return FP_INTERNAL;
     host_services = flowplugin::copy_known(h);
     host = &host_services;
     route_log_to(host);
