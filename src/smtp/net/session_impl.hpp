@@ -42,6 +42,7 @@ struct Session::Impl {
   bool needs_rset = false;
   bool end_of_data_sent = false;
   bool wrote_since_read = false;
+  std::string read_buffer;  // the body's read buffer, reused by every transaction
   Stage stage = Stage::none;
   std::uint64_t round_trips = 0;
   // Context of the last failure, for the result.

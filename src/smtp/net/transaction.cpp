@@ -80,7 +80,7 @@ awaitable<std::error_code> Session::Impl::transact(const Envelope& envelope, Bod
   // (its 8-bit content, its exact BDAT size), and a bad one is refused before the envelope.
   const bool use_bdat = caps.chunking;
   BodyEncoder encoder(use_bdat ? BodyFraming::bdat : BodyFraming::data);
-  std::string raw;
+  std::string& raw = read_buffer;  // kept across messages: no new 256 KiB buffer each time
   std::string first;
   bool body_done = false;
   if (auto ec = read_piece(body, encoder, raw, first, body_done)) co_return ec;

@@ -17,13 +17,6 @@ constexpr std::array<bool, 256> make_special() {
 }
 constexpr auto special = make_special();
 
-bool any_8bit(std::string_view run) {
-  for (const char c : run) {
-    if (static_cast<unsigned char>(c) & 0x80) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 void BodyEncoder::end_line(std::string& out) {
@@ -45,14 +38,19 @@ std::error_code BodyEncoder::write(std::string_view piece, std::string& out) {
       }
     }
     if (at_line_start_ && framing_ == BodyFraming::data && piece[i] == '.') out += '.';
+    // One pass over the run: where it ends, and whether it holds an 8-bit byte.
     std::size_t j = i;
-    while (j < n && !special[static_cast<unsigned char>(piece[j])]) ++j;
+    unsigned char high = 0;
+    for (; j < n; ++j) {
+      const auto c = static_cast<unsigned char>(piece[j]);
+      if (special[c]) break;
+      high |= c;
+    }
     if (j > i) {
-      const auto run = piece.substr(i, j - i);
-      line_length_ += run.size();
+      line_length_ += j - i;
       if (line_length_ > max_line_length) return errc::body_line_too_long;
-      if (!saw_8bit_ && any_8bit(run)) saw_8bit_ = true;
-      out.append(run);
+      if (high & 0x80) saw_8bit_ = true;
+      out.append(piece.data() + i, j - i);
       at_line_start_ = false;
     }
     if (j == n) break;
