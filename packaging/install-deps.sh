@@ -11,6 +11,8 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
   # real servers and tools the tests drive
   postfix dovecot-core dovecot-pop3d openssl python3 python3-jsonschema iproute2 procps
+  # the benchmark peers (bench/): curl; smtp-source and smtp-sink come with postfix
+  curl
 )
 
 missing=()
