@@ -174,9 +174,12 @@ const fp_connection_factory& factory() {
 fp_status plugin_init(const fp_host* h) noexcept {
   try {
     if (h == nullptr || h->abi_major != FP_ABI_MAJOR) return FP_UNSUPPORTED;
-    // OpenSSL lives inside this library: it must not register an exit handler that would
-    // point into unloaded code once the host has unloaded the plugin.
+#if defined(__SANITIZE_THREAD__)
+    // OpenSSL lives inside this library and registers its clean-up with atexit(), which glibc
+    // ties to this library and runs at dlclose(). ThreadSanitizer's atexit() does not: it would
+    // run the handler at exit, in unloaded code. Under TSan, register none.
     if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) return FP_INTERNAL;
+#endif
     host_services = flowplugin::copy_known(h);
     host = &host_services;
     route_log_to(host);
