@@ -176,16 +176,19 @@ std::optional<Outgoing> built_outgoing(const json::object& o, const fp_send_requ
   auto sender = mailbox(*from, "from", error);
   if (!sender) return std::nullopt;
   builder.from(sender->address, sender->name);
-  for (const auto* field : {"to", "cc", "reply_to", "bcc"}) {
+  using Builder = smtp::mime::MessageBuilder;
+  using Add = void (*)(Builder&, Mailbox &&);
+  static constexpr std::pair<const char*, Add> lists[] = {
+      {"to", [](Builder& b, Mailbox&& m) { b.to(std::move(m.address), std::move(m.name)); }},
+      {"cc", [](Builder& b, Mailbox&& m) { b.cc(std::move(m.address), std::move(m.name)); }},
+      {"reply_to",
+       [](Builder& b, Mailbox&& m) { b.reply_to(std::move(m.address), std::move(m.name)); }},
+      {"bcc", [](Builder& b, Mailbox&& m) { b.bcc(std::move(m.address)); }},  // envelope only
+  };
+  for (const auto& [field, add] : lists) {
     auto list = mailboxes(o, field, error);
     if (!list) return std::nullopt;
-    for (auto& m : *list) {
-      const std::string_view f = field;
-      if (f == "to") builder.to(std::move(m.address), std::move(m.name));
-      if (f == "cc") builder.cc(std::move(m.address), std::move(m.name));
-      if (f == "reply_to") builder.reply_to(std::move(m.address), std::move(m.name));
-      if (f == "bcc") builder.bcc(std::move(m.address));
-    }
+    for (auto& m : *list) add(builder, std::move(m));
   }
   const auto subject = text_field(o, "subject", error);
   const auto text = text_field(o, "text", error);
