@@ -3,7 +3,11 @@
 
 #include <openssl/crypto.h>
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
+#include <charconv>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,7 +17,9 @@
 #include "flowplugin/plugin.hpp"
 #include "host.hpp"
 #include "schema.hpp"
+#include "smtp/log.hpp"
 #include "smtp/pool.hpp"
+#include "smtp/protocol/reply.hpp"
 #include "validation.hpp"
 
 struct fp_connection {
@@ -33,6 +39,26 @@ constexpr std::string_view factory_id = "connection.smtp/1";
 fp_host host_services{};
 const fp_host* host = nullptr;
 std::unique_ptr<smtp::SessionPool> pool;
+
+// Operators may cap the sessions one connection definition opens at once (servers that allow
+// few connections per account): SMTP_PLUGIN_MAX_SESSIONS, 1 to 256; senders beyond it queue,
+// and their messages are pipelined on the busy sessions.
+smtp::PoolLimits pool_limits_from_environment() {
+  smtp::PoolLimits limits;
+  const char* text = std::getenv("SMTP_PLUGIN_MAX_SESSIONS");
+  if (text == nullptr || *text == '\0') return limits;
+  const std::string_view value(text);
+  std::size_t sessions = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), sessions);
+  if (ec != std::errc{} || end != value.data() + value.size() || sessions < 1 || sessions > 256) {
+    smtp::logger()->warn(
+        "SMTP_PLUGIN_MAX_SESSIONS must be a whole number from 1 to 256, not \"{}\": using {}",
+        smtp::escape_text(value.substr(0, 32)), limits.max_sessions_per_definition);
+    return limits;
+  }
+  limits.max_sessions_per_definition = sessions;
+  return limits;
+}
 
 fp_string view(std::string_view s) { return fp_string{s.data(), s.size()}; }
 std::string_view view(fp_string s) { return std::string_view(s.data, s.size); }
@@ -183,7 +209,7 @@ fp_status plugin_init(const fp_host* h) noexcept {
     host_services = flowplugin::copy_known(h);
     host = &host_services;
     route_log_to(host);
-    pool = std::make_unique<smtp::SessionPool>();
+    pool = std::make_unique<smtp::SessionPool>(pool_limits_from_environment());
     (void)schema_text();
     return FP_OK;
   } catch (...) {

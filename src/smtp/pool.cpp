@@ -1,5 +1,7 @@
 #include "smtp/pool.hpp"
 
+#include <deque>
+
 #include "smtp/error.hpp"
 #include "smtp/session.hpp"
 #include "smtp/status.hpp"
@@ -7,9 +9,36 @@
 
 namespace smtp {
 
-struct SessionPool::Entry {
+// A sender waiting for a session. Lives on the sender's stack; the pool's mutex guards it.
+struct SessionPool::Waiter : Session::Queued {
+  enum class State {
+    waiting,  // queued for a session
+    taken,    // its message is in a busy session's flight: the session comes to it next
+    handed,   // `entry` is its session now
+    settled,  // finished without a session: `result`
+  };
+  State state = State::waiting;
+  bool queued = false;  // in its bucket's queue
+  bool taken = false;   // its message was taken (then `entry` comes with it under way)
+  std::unique_ptr<Entry> entry;
+  Result result;
+  std::condition_variable wake;
+};
+
+struct SessionPool::Entry final : Session::Queue {
+  Entry(SessionPool& p, Bucket& b) : pool(p), bucket(b) {}
+  ~Entry() { session.reset(); }  // settles anything still taken while the entry is whole
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  Session::Queued* take() override;
+  void settle(Session::Queued& message, Result result) override;
+
+  SessionPool& pool;
+  Bucket& bucket;  // outlives the entry: a bucket with sessions or waiters is never forgotten
   std::unique_ptr<Session> session;
   std::size_t messages = 0;
+  std::size_t taken = 0;  // messages taken into its flights and not yet handed over
   Clock::time_point idle_since;
   std::uint64_t generation = 0;  // the bucket's generation when the session was made
 };
@@ -17,10 +46,37 @@ struct SessionPool::Entry {
 struct SessionPool::Bucket {
   std::shared_ptr<TlsClientContext> tls;  // shared: sessions resume each other's TLS sessions
   std::vector<std::unique_ptr<Entry>> idle;
+  std::deque<Waiter*> waiting;  // first come, first served
   std::size_t in_use = 0;
   std::uint64_t generation = 0;  // bumped by retire(): busy sessions of older ones close
   Clock::time_point last_used = Clock::now();
 };
+
+Session::Queued* SessionPool::Entry::take() {
+  const std::lock_guard lock(pool.mutex_);
+  const auto& limits = pool.limits_;
+  if (generation != bucket.generation || bucket.waiting.empty()) return nullptr;
+  // The message under way, those already taken, and this one.
+  if (taken + 2 > limits.max_pipelined_messages) return nullptr;
+  if (messages + taken + 2 > limits.max_messages_per_session) return nullptr;
+  Waiter* waiter = bucket.waiting.front();
+  bucket.waiting.pop_front();
+  waiter->queued = false;
+  waiter->taken = true;
+  waiter->state = Waiter::State::taken;
+  ++taken;
+  ++pool.stats_.pipelined;
+  return waiter;
+}
+
+void SessionPool::Entry::settle(Session::Queued& message, Result result) {
+  const std::lock_guard lock(pool.mutex_);
+  auto& waiter = static_cast<Waiter&>(message);
+  waiter.result = std::move(result);
+  waiter.state = Waiter::State::settled;
+  --taken;
+  waiter.wake.notify_one();  // under the lock: the waiter cannot be gone before this returns
+}
 
 namespace {
 
@@ -99,7 +155,7 @@ std::vector<std::unique_ptr<SessionPool::Entry>> SessionPool::take_expired(Clock
       }
     }
     // A definition unused for the idle time-out is forgotten, with its TLS sessions.
-    if (idle.empty() && it->second.in_use == 0 &&
+    if (idle.empty() && it->second.in_use == 0 && it->second.waiting.empty() &&
         now - it->second.last_used >= limits_.idle_timeout) {
       it = buckets_.erase(it);
     } else {
@@ -120,53 +176,98 @@ void SessionPool::close_idle() {
 
 std::unique_ptr<SessionPool::Entry> SessionPool::acquire(const std::string& key,
                                                          const SessionOptions& definition,
-                                                         Result& failure) {
+                                                         Waiter& waiter, Result& failure) {
   std::unique_lock lock(mutex_);
   const auto deadline = Clock::now() + definition.timeout;
-  // Looked up again after every wait: an empty bucket may be forgotten meanwhile.
-  while (buckets_[key].idle.empty() &&
-         buckets_[key].in_use >= limits_.max_sessions_per_definition) {
-    if (freed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+  // The bucket is looked up again after every wait: an empty one may be forgotten meanwhile.
+  for (;;) {
+    auto& bucket = buckets_[key];
+    switch (waiter.state) {
+      case Waiter::State::handed:
+        return std::move(waiter.entry);
+      case Waiter::State::settled:
+        return nullptr;
+      case Waiter::State::taken:
+        // The session's own deadlines bound the wait for its hand-over.
+        waiter.wake.wait(lock);
+        continue;
+      case Waiter::State::waiting:
+        break;
+    }
+    if (!bucket.idle.empty() || bucket.in_use < limits_.max_sessions_per_definition) {
+      if (waiter.queued) {
+        std::erase(bucket.waiting, &waiter);
+        waiter.queued = false;
+      }
+      ++bucket.in_use;
+      if (!bucket.idle.empty()) {
+        auto entry = std::move(bucket.idle.back());  // the most recently used is the warmest
+        bucket.idle.pop_back();
+        return entry;
+      }
+      if (!bucket.tls && definition.tls != TlsMode::none) {
+        std::error_code ignored;  // an unreadable CA file is reported by the session itself
+        bucket.tls = TlsClientContext::create(definition.ca_file, ignored);
+      }
+      auto entry = std::make_unique<Entry>(*this, bucket);
+      entry->session = std::make_unique<Session>(definition, bucket.tls);
+      entry->generation = bucket.generation;
+      return entry;
+    }
+    if (!waiter.queued) {
+      bucket.waiting.push_back(&waiter);
+      waiter.queued = true;
+    }
+    if (waiter.wake.wait_until(lock, deadline) == std::cv_status::timeout &&
+        waiter.state == Waiter::State::waiting) {
+      std::erase(buckets_[key].waiting, &waiter);
+      waiter.queued = false;
       failure.status = Status::retry;
       failure.error = errc::timeout;
       failure.detail = "every session of this connection stayed busy";
       return nullptr;
     }
   }
-  auto& bucket = buckets_[key];
-  ++bucket.in_use;
-  ++stats_.messages;
-  if (!bucket.idle.empty()) {
-    auto entry = std::move(bucket.idle.back());  // the most recently used is the warmest
-    bucket.idle.pop_back();
-    return entry;
-  }
-  if (!bucket.tls && definition.tls != TlsMode::none) {
-    std::error_code ignored;  // an unreadable CA file is reported by the session itself
-    bucket.tls = TlsClientContext::create(definition.ca_file, ignored);
-  }
-  auto entry = std::make_unique<Entry>();
-  entry->session = std::make_unique<Session>(definition, bucket.tls);
-  entry->generation = bucket.generation;
-  return entry;
 }
 
-void SessionPool::release(const std::string& key, std::unique_ptr<Entry> entry) {
-  bool keep = entry->session->is_open() && !entry->session->broken() &&
-              entry->messages < limits_.max_messages_per_session;
+void SessionPool::release(std::unique_ptr<Entry> entry) {
+  Bucket& bucket = entry->bucket;
+  const bool usable = entry->session->is_open() && !entry->session->broken() &&
+                      entry->messages < limits_.max_messages_per_session;
+  std::unique_ptr<Entry> closing;
   {
     const std::lock_guard lock(mutex_);
-    auto& bucket = buckets_[key];
-    --bucket.in_use;
     bucket.last_used = Clock::now();
-    keep = keep && entry->generation == bucket.generation;
+    if (Session::Queued* next = entry->session->next_taken()) {
+      // Its message is under way on this session: its sender finishes it.
+      auto& waiter = static_cast<Waiter&>(*next);
+      --entry->taken;
+      waiter.entry = std::move(entry);
+      waiter.state = Waiter::State::handed;
+      waiter.wake.notify_one();
+      return;
+    }
+    const bool keep = usable && entry->generation == bucket.generation;
+    entry->idle_since = Clock::now();
+    if (keep && !bucket.waiting.empty()) {
+      Waiter* waiter = bucket.waiting.front();
+      bucket.waiting.pop_front();
+      waiter->queued = false;
+      waiter->entry = std::move(entry);
+      waiter->state = Waiter::State::handed;
+      waiter->wake.notify_one();
+      return;
+    }
+    --bucket.in_use;
     if (keep) {
-      entry->idle_since = Clock::now();
       bucket.idle.push_back(std::move(entry));
+    } else {
+      closing = std::move(entry);
+      // Room for a new session: the first queued sender opens it.
+      if (!bucket.waiting.empty()) bucket.waiting.front()->wake.notify_one();
     }
   }
-  freed_.notify_one();
-  if (entry) entry->session->close();
+  if (closing) closing->session->close();
 }
 
 Result SessionPool::send(const SessionOptions& definition, const Envelope& envelope,
@@ -176,43 +277,82 @@ Result SessionPool::send(const SessionOptions& definition, const Envelope& envel
   {
     const std::lock_guard lock(mutex_);
     expired = take_expired(Clock::now());
+    ++stats_.messages;
   }
   for (auto& e : expired) e->session->close();
 
-  Result failure;
-  auto entry = acquire(key, definition, failure);
-  if (!entry) return failure;
+  Waiter waiter;
+  waiter.envelope = &envelope;
+  waiter.body = &body;
+  waiter.traits = &traits;
+  return send_once(key, definition, waiter);
+}
 
-  // A reused session is checked first: for free (has the server closed it?), and with NOOP
-  // after a long idle, so a message is rarely started on a dead connection.
-  bool reused = entry->session->is_open();
-  if (reused) {
-    const auto idle = Clock::now() - entry->idle_since;
-    const auto depth =
-        idle >= limits_.noop_after_idle ? Session::Probe::thorough : Session::Probe::quick;
-    reused = entry->session->probe(depth);
+Result SessionPool::send_once(const std::string& key, const SessionOptions& definition,
+                              Waiter& waiter) {
+  BodySource& body = *waiter.body;
+  std::string retried_after;  // the transcript of a first attempt lost with its session
+  Result failure;
+  auto entry = acquire(key, definition, waiter, failure);
+  if (!entry && waiter.state == Waiter::State::settled) {
+    // Taken into a busy session's flight and lost with it before its end of data: nothing
+    // reached a mailbox, so once more (the same rule as for a dead reused session below).
+    Result settled = std::move(waiter.result);
+    if (settled.status != Status::retry || !is_transient_loss(settled.error) || !body.rewind()) {
+      return settled;
+    }
+    retried_after = std::move(settled.transcript) + "* sent again\n";
+    waiter.state = Waiter::State::waiting;
+    waiter.taken = false;
+    {
+      const std::lock_guard lock(mutex_);
+      ++stats_.retries;
+    }
+    entry = acquire(key, definition, waiter, failure);
+    if (!entry && waiter.state == Waiter::State::settled) failure = std::move(waiter.result);
+  }
+  if (!entry) {
+    failure.transcript.insert(0, retried_after);
+    return failure;
+  }
+
+  Result result;
+  bool reused = true;
+  if (waiter.taken) {
+    result = entry->session->resume(waiter, entry.get());
+  } else {
+    // A reused session is checked first: for free (has the server closed it?), and with NOOP
+    // after a long idle, so a message is rarely started on a dead connection.
+    reused = entry->session->is_open();
+    if (reused) {
+      const auto idle = Clock::now() - entry->idle_since;
+      const auto depth =
+          idle >= limits_.noop_after_idle ? Session::Probe::thorough : Session::Probe::quick;
+      reused = entry->session->probe(depth);
+    }
+    result = entry->session->send(*waiter.envelope, body, *waiter.traits, entry.get());
   }
   {
     const std::lock_guard lock(mutex_);
     ++(reused ? stats_.sessions_reused : stats_.sessions_opened);
   }
-  auto result = entry->session->send(envelope, body, traits);
   ++entry->messages;
   // A reused session that was dead although it looked alive: nothing reached the server if the
-  // failure came before the end of data, so once more on a fresh session.
-  if (reused && result.status == Status::retry && is_transient_loss(result.error) &&
-      body.rewind()) {
-    auto transcript = std::move(result.transcript);
+  // failure came before the end of data, so once more on a fresh session. (A lost session has
+  // settled every message taken behind this one: it carries nothing else now.)
+  if (retried_after.empty() && reused && result.status == Status::retry &&
+      is_transient_loss(result.error) && body.rewind()) {
+    retried_after = std::move(result.transcript) + "* retried on a fresh session\n";
     entry->session->close();
     entry->messages = 0;
-    result = entry->session->send(envelope, body, traits);
-    result.transcript.insert(0, transcript + "* retried on a fresh session\n");
+    result = entry->session->send(*waiter.envelope, body, *waiter.traits, entry.get());
     ++entry->messages;
     const std::lock_guard lock(mutex_);
     ++stats_.retries;
     ++stats_.sessions_opened;
   }
-  release(key, std::move(entry));
+  result.transcript.insert(0, retried_after);
+  release(std::move(entry));
   return result;
 }
 

@@ -4,17 +4,21 @@
 
 #include "smtp/net/session_impl.hpp"
 
+#include <stdexcept>
+
 namespace smtp {
 
 Session::Session(SessionOptions options, std::shared_ptr<TlsClientContext> tls_context)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(tls_context))) {}
 
-Session::~Session() = default;
+Session::~Session() { impl_->abandon_in_flight(); }
 
 Result Session::open() { return impl_->do_open(); }
 
-Result Session::send(const Envelope& envelope, BodySource& body, const MessageTraits& traits) {
+Result Session::send(const Envelope& envelope, BodySource& body, const MessageTraits& traits,
+                     Queue* queue) {
   auto& impl = *impl_;
+  impl.abandon_in_flight();  // none, unless a caller skipped resume()
   std::string opening_transcript;
   if (!impl.opened) {
     Result opening = impl.do_open();
@@ -27,15 +31,30 @@ Result Session::send(const Envelope& envelope, BodySource& body, const MessageTr
     opening_transcript = std::move(opening.transcript);
   }
   impl.begin();
-  Result result;
-  const auto ec = impl.run(impl.transact(envelope, body, traits, result));
-  impl.finish(result, ec, "send");
-  result.transcript.insert(0, opening_transcript);
-  return result;
+  impl.queue = queue;
+  auto& message = impl.in_flight.emplace_back(envelope, body, traits, nullptr, impl.caps.chunking);
+  return impl.conclude(impl.transact(message), std::move(opening_transcript));
+}
+
+Session::Queued* Session::next_taken() const {
+  return impl_->in_flight.empty() ? nullptr : impl_->in_flight.front().queued;
+}
+
+Result Session::resume(Queued& message, Queue* queue) {
+  auto& impl = *impl_;
+  if (impl.in_flight.empty() || impl.in_flight.front().queued != &message) {
+    throw std::logic_error("smtp::Session::resume: not the next taken message");
+  }
+  impl.begin();
+  impl.queue = queue;
+  auto& pending = impl.in_flight.front();
+  impl.end_of_data_sent = pending.end_of_data_written;
+  return impl.conclude(impl.complete(pending), pending.opening.take());
 }
 
 void Session::close() {
   auto& impl = *impl_;
+  impl.abandon_in_flight();
   if (impl.opened && !impl.is_broken) {
     impl.begin();
     if (!impl.run(impl.quit())) impl.stage = Stage::quit;

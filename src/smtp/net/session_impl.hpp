@@ -4,6 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+#include <string>
+#include <vector>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -268,12 +272,64 @@ struct Session::Impl {
     bool eight_bit = false;
   };
 
-  std::error_code prepare(const Envelope& envelope, const MessageTraits& traits, Prepared& p);
+  // One message from its first read to its final reply. Written messages wait in `in_flight`
+  // in the order of their replies on the wire; the front one is the one being finished.
+  struct Pending {
+    Pending(const Envelope& e, BodySource& b, const MessageTraits& t, Session::Queued* q,
+            bool chunking)
+        : envelope(&e), body(&b), traits(&t), queued(q),
+          use_bdat(chunking), encoder(chunking ? BodyFraming::bdat : BodyFraming::data) {}
+
+    const Envelope* envelope;
+    BodySource* body;
+    const MessageTraits* traits;
+    Session::Queued* queued;  // null for the message of the session's own caller
+    Session::Queue* from = nullptr;  // the queue it was taken from
+    bool use_bdat;
+    BodyEncoder encoder;
+    Result result;
+    std::string detail;               // why it was refused before anything was written
+    std::vector<std::string> lines;   // [RSET] MAIL RCPT..., one command each
+    std::string first;                // the first encoded piece of the body
+    bool rset_first = false;
+    bool body_done = false;           // `first` is the whole body, end of data included
+    bool whole = false;               // the opening flight carries the whole message (BDAT LAST)
+    bool written = false;             // its opening flight was written
+    bool end_of_data_written = false;
+    Transcript opening;               // what was written for it while another was finished
+  };
+
+  std::deque<Pending> in_flight;
+  Session::Queue* queue = nullptr;  // of the current call
+
+  std::error_code prepare(const Envelope& envelope, const MessageTraits& traits, Prepared& p,
+                          std::string& why);
 
   // Reads and encodes up to one chunk of the body. `done` becomes true at its end, when the
   // encoder's finish() has been appended too.
-  std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& raw,
-                             std::string& out, bool& done);
+  std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& out, bool& done,
+                             std::string& why);
+
+  // Checks a message and reads its first piece; builds its envelope commands. Writes nothing.
+  std::error_code admit(Pending& t, bool rset_first);
+
+  // Appends the message's opening flight to `flight`: its commands and, with PIPELINING, DATA
+  // or (a message of one chunk) BDAT LAST and the whole body.
+  void append_opening(Pending& t, std::string& flight, Transcript& record);
+
+  // Takes waiting messages and appends their opening flights to `flight`, whose end finishes
+  // the last message written. `behind_open_envelope`: that message's envelope replies are
+  // still unread, so a message written behind it starts with RSET.
+  void take_ahead(std::string& flight, bool behind_open_envelope);
+
+  // Writes `flight`, then marks the messages it opened as written.
+  awaitable<std::error_code> write_flight(std::string_view flight);
+
+  // The message of the session's caller: staged, written, finished.
+  awaitable<std::error_code> transact(Pending& t);
+
+  // Reads a written message's replies, sends the rest of its body, reads the final reply.
+  awaitable<std::error_code> complete(Pending& t);
 
   static Status recipient_status(const Reply& reply);
 
@@ -282,17 +338,15 @@ struct Session::Impl {
   std::error_code envelope_refused(const Reply& mail_reply, std::size_t accepted,
                                    const Reply& refusal, Result& result);
 
-  awaitable<std::error_code> transact(const Envelope& envelope, BodySource& body,
-                                      const MessageTraits& traits, Result& result);
-
   // DATA: the rest of the body, then exactly one end of data.
-  awaitable<std::error_code> stream_data(BodySource& body, BodyEncoder& encoder, std::string& raw,
-                                         std::string& out, bool done);
+  awaitable<std::error_code> stream_data(Pending& t, std::string& out);
 
   // BDAT: the body in chunks, the last one marked LAST. With PIPELINING the chunks' replies are
   // read after the last chunk; the final reply is left for the caller.
-  awaitable<std::error_code> stream_bdat(BodySource& body, BodyEncoder& encoder, std::string& raw,
-                                         std::string& chunk, bool done, bool pipelined);
+  awaitable<std::error_code> stream_bdat(Pending& t, std::string& chunk);
+
+  // Settles every taken message still in flight as lost with the connection.
+  void abandon_in_flight();
 
   awaitable<std::error_code> noop() {
     std::string out;
@@ -337,13 +391,14 @@ struct Session::Impl {
     }
   }
 
-  void finish(Result& result, std::error_code ec, std::string_view what) {
+  void finish(Result& result, std::error_code ec, std::string_view what,
+              std::string transcript_before = {}) {
     if (ec) fail(result, ec);
     if (is_broken) {
       reset_connection();
       transcript.note("connection closed");
     }
-    result.transcript = transcript.take();
+    result.transcript = std::move(transcript_before) + transcript.take();
     auto log = logger();
     if (result.ok()) {
       log->debug("{}: {}", what, result.describe());
@@ -357,6 +412,28 @@ struct Session::Impl {
     detail.clear();
     last_reply.reset();
     end_of_data_sent = false;
+  }
+
+  // Runs the front message's exchange to its end and hands back its result. A broken session
+  // settles the messages taken behind it as lost.
+  Result conclude(awaitable<std::error_code> exchange, std::string transcript_before) {
+    std::error_code ec;
+    try {
+      ec = run(std::move(exchange));
+    } catch (...) {
+      is_broken = true;
+      if (!in_flight.empty()) in_flight.pop_front();
+      abandon_in_flight();
+      reset_connection();
+      queue = nullptr;
+      throw;
+    }
+    Result result = std::move(in_flight.front().result);
+    in_flight.pop_front();
+    finish(result, ec, "send", std::move(transcript_before));
+    if (is_broken) abandon_in_flight();
+    queue = nullptr;
+    return result;
   }
 
   Result do_open() {

@@ -1,18 +1,26 @@
-// The mail transaction: envelope, pipelining, DATA or BDAT, and the per-recipient outcome.
+// The mail transaction: envelope, pipelining (within a message and across messages), DATA or
+// BDAT, and the per-recipient outcome.
 
 #include "smtp/net/session_impl.hpp"
 
 namespace smtp {
 
+namespace {
+
+// A flight written ahead stops taking messages once it holds this much.
+constexpr std::size_t flight_limit = std::size_t{1024} * 1024;
+
+}  // namespace
+
 std::error_code Session::Impl::prepare(const Envelope& envelope, const MessageTraits& traits,
-                                       Prepared& p) {
+                                       Prepared& p, std::string& why) {
   if (envelope.recipients.empty()) return errc::no_recipients;
   p.needs_smtputf8 = traits.utf8_headers == Utf8Headers::yes;
   auto check = [&](const std::string& address, bool is_sender) -> std::error_code {
     const auto result = check_address(address, is_sender);
     if (!result) {
-      detail = std::string(is_sender ? "sender" : "recipient") + " <" + escape_text(address) +
-               ">: " + result.reason;
+      why = std::string(is_sender ? "sender" : "recipient") + " <" + escape_text(address) +
+            ">: " + result.reason;
       return result.error;
     }
     p.needs_smtputf8 = p.needs_smtputf8 || result.needs_smtputf8;
@@ -27,17 +35,16 @@ std::error_code Session::Impl::prepare(const Envelope& envelope, const MessageTr
   return {};
 }
 
-// Reads and encodes up to one chunk of the body. `done` becomes true at its end, when the
-// encoder's finish() has been appended too.
-std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder, std::string& raw,
-                                          std::string& out, bool& done) {
+std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder, std::string& out,
+                                          bool& done, std::string& why) {
+  std::string& raw = read_buffer;  // kept across messages: no new buffer each time
   raw.resize(options.chunk_size);
   std::size_t filled = 0;
   while (filled < raw.size()) {
     std::error_code ec;
     const auto n = body.read(std::span<char>(raw.data() + filled, raw.size() - filled), ec);
     if (ec) {
-      detail = ec.message();
+      why = ec.message();
       return errc::body_read_failed;
     }
     if (n == 0) {
@@ -51,12 +58,97 @@ std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder
   return {};
 }
 
+// The first chunk is read before anything is sent: a small message is then known whole (its
+// 8-bit content, its exact BDAT size), and a bad one is refused before the envelope.
+std::error_code Session::Impl::admit(Pending& t, bool rset_first) {
+  for (const auto& r : t.envelope->recipients) {
+    t.result.recipients.push_back({r, Status::failed, {}});
+  }
+  Prepared prepared;
+  if (auto ec = prepare(*t.envelope, *t.traits, prepared, t.detail)) return ec;
+  if (auto ec = read_piece(*t.body, t.encoder, t.first, t.body_done, t.detail)) return ec;
+  const bool eight_bit = prepared.eight_bit || t.encoder.saw_8bit();
+  if (eight_bit && !caps.eightbitmime) return errc::eightbitmime_not_offered;
+  const auto size = t.body->size();
+  if (caps.size_limit && *caps.size_limit > 0 && size && *size > *caps.size_limit) {
+    t.detail =
+        std::to_string(*size) + " octets, the server accepts " + std::to_string(*caps.size_limit);
+    return errc::message_too_large;
+  }
+
+  command::MailParameters params;
+  if (caps.size_limit && size) params.size = *size;
+  params.body_8bitmime = eight_bit;
+  params.smtputf8 = prepared.needs_smtputf8;
+
+  t.rset_first = rset_first;
+  std::string line;
+  if (rset_first) {
+    command::rset(line);
+    t.lines.push_back(std::exchange(line, {}));
+  }
+  if (auto ec = command::mail_from(line, t.envelope->from, params)) return ec;
+  t.lines.push_back(std::exchange(line, {}));
+  for (const auto& r : t.envelope->recipients) {
+    if (auto ec = command::rcpt_to(line, r)) return ec;
+    t.lines.push_back(std::exchange(line, {}));
+  }
+  t.whole = t.use_bdat && caps.pipelining && t.body_done;
+  return {};
+}
+
+void Session::Impl::append_opening(Pending& t, std::string& flight, Transcript& record) {
+  const auto start = flight.size();
+  for (const auto& l : t.lines) flight += l;
+  if (!t.use_bdat) command::data(flight);
+  if (t.whole) command::bdat(flight, t.first.size(), true);
+  record.client(std::string_view(flight).substr(start));
+  if (t.whole) {
+    record.client_body(t.first.size());
+    flight += t.first;
+    t.first = std::string();  // written: its memory is not kept while the replies come
+  }
+}
+
+void Session::Impl::take_ahead(std::string& flight, bool behind_open_envelope) {
+  if (queue == nullptr || !caps.pipelining || is_broken) return;
+  while (flight.size() < flight_limit) {
+    Session::Queued* next = queue->take();
+    if (next == nullptr) return;
+    Pending& t = in_flight.emplace_back(*next->envelope, *next->body, *next->traits, next,
+                                        caps.chunking);
+    t.from = queue;
+    if (auto ec = admit(t, behind_open_envelope || needs_rset)) {
+      Result refused = std::move(t.result);
+      refused.error = ec;
+      refused.status = classify(ec, std::nullopt, DataPhase::before_end_of_data);
+      refused.detail = std::move(t.detail);
+      in_flight.pop_back();
+      queue->settle(*next, std::move(refused));
+      continue;
+    }
+    append_opening(t, flight, t.opening);
+    // After DATA, or the envelope of a body of several chunks, the server's replies must come
+    // before anything more is written.
+    if (!t.whole) return;
+    behind_open_envelope = true;
+  }
+}
+
+awaitable<std::error_code> Session::Impl::write_flight(std::string_view flight) {
+  if (auto ec = co_await write(flight)) co_return ec;
+  for (auto& t : in_flight) {
+    if (t.written) continue;
+    t.written = true;
+    t.end_of_data_written = t.whole;
+  }
+  co_return std::error_code{};
+}
+
 Status Session::Impl::recipient_status(const Reply& reply) {
   return reply.is_positive() ? Status::ok : status_of_reply(reply);
 }
 
-// Whether the envelope's replies end the transaction before any body: a refused sender, or
-// no accepted recipient (`refusal` explains why).
 std::error_code Session::Impl::envelope_refused(const Reply& mail_reply, std::size_t accepted,
                                                 const Reply& refusal, Result& result) {
   if (mail_reply.is_positive() && accepted > 0) return {};
@@ -70,74 +162,43 @@ std::error_code Session::Impl::envelope_refused(const Reply& mail_reply, std::si
   return errc::all_recipients_rejected;
 }
 
-awaitable<std::error_code> Session::Impl::transact(const Envelope& envelope, BodySource& body,
-                                                   const MessageTraits& traits, Result& result) {
-  for (const auto& r : envelope.recipients) result.recipients.push_back({r, Status::failed, {}});
-  Prepared prepared;
-  if (auto ec = prepare(envelope, traits, prepared)) co_return ec;
-
-  // The first chunk is read before anything is sent: a small message is then known whole
-  // (its 8-bit content, its exact BDAT size), and a bad one is refused before the envelope.
-  const bool use_bdat = caps.chunking;
-  BodyEncoder encoder(use_bdat ? BodyFraming::bdat : BodyFraming::data);
-  std::string& raw = read_buffer;  // kept across messages: no new 256 KiB buffer each time
-  std::string first;
-  bool body_done = false;
-  if (auto ec = read_piece(body, encoder, raw, first, body_done)) co_return ec;
-  bool eight_bit = prepared.eight_bit || encoder.saw_8bit();
-  if (eight_bit && !caps.eightbitmime) co_return errc::eightbitmime_not_offered;
-  const auto size = body.size();
-  if (caps.size_limit && *caps.size_limit > 0 && size && *size > *caps.size_limit) {
-    detail =
-        std::to_string(*size) + " octets, the server accepts " + std::to_string(*caps.size_limit);
-    co_return errc::message_too_large;
+awaitable<std::error_code> Session::Impl::transact(Pending& t) {
+  if (auto ec = admit(t, needs_rset)) {
+    detail = std::move(t.detail);
+    co_return ec;
   }
+  if (caps.pipelining) {
+    std::string flight;
+    append_opening(t, flight, transcript);
+    if (t.whole) take_ahead(flight, true);
+    if (auto ec = co_await write_flight(flight)) co_return ec;
+    end_of_data_sent = t.end_of_data_written;
+  }
+  co_return co_await complete(t);
+}
 
-  command::MailParameters params;
-  if (caps.size_limit && size) params.size = *size;
-  params.body_8bitmime = eight_bit;
-  params.smtputf8 = prepared.needs_smtputf8;
+awaitable<std::error_code> Session::Impl::complete(Pending& t) {
+  // Resumed with its body already written, and the last written: the next messages may go now,
+  // before its replies are read.
+  if (t.whole && &t == &in_flight.back()) {
+    std::string flight;
+    take_ahead(flight, true);
+    if (!flight.empty()) {
+      if (auto ec = co_await write_flight(flight)) co_return ec;
+    }
+  }
 
   const bool pipelined = caps.pipelining;
-  const bool bdat_in_flight = use_bdat && pipelined && body_done;
-  const bool rset_first = needs_rset;
-  std::vector<std::string> lines;  // one command each, for the unpipelined path
-  {
-    std::string line;
-    if (rset_first) {
-      command::rset(line);
-      lines.push_back(std::exchange(line, {}));
-    }
-    if (auto ec = command::mail_from(line, envelope.from, params)) co_return ec;
-    lines.push_back(std::exchange(line, {}));
-    for (const auto& r : envelope.recipients) {
-      if (auto ec = command::rcpt_to(line, r)) co_return ec;
-      lines.push_back(std::exchange(line, {}));
-    }
-  }
+  Result& result = t.result;
   std::size_t next_line = 0;
   // Without PIPELINING each command waits for its reply.
   auto send_next = [&]() -> awaitable<std::error_code> {
     if (pipelined) co_return std::error_code{};
-    co_return co_await write_commands(lines[next_line++]);
+    co_return co_await write_commands(t.lines[next_line++]);
   };
 
-  if (pipelined) {
-    std::string flight;
-    for (const auto& l : lines) flight += l;
-    if (!use_bdat) command::data(flight);
-    if (bdat_in_flight) command::bdat(flight, first.size(), true);
-    transcript.client(flight);
-    if (bdat_in_flight) {
-      transcript.client_body(first.size());
-      flight += first;
-    }
-    if (auto ec = co_await write(flight)) co_return ec;
-    end_of_data_sent = bdat_in_flight;
-  }
-
   Reply reply;
-  if (rset_first) {
+  if (t.rset_first) {
     if (auto ec = co_await send_next()) co_return ec;
     if (auto ec = co_await read_reply(reply)) co_return ec;
     if (!reply.is_positive()) {
@@ -167,7 +228,7 @@ awaitable<std::error_code> Session::Impl::transact(const Envelope& envelope, Bod
   // later attempt may then succeed.
   const Reply refusal = transient_refusal ? *transient_refusal : reply;
 
-  if (!use_bdat) {
+  if (!t.use_bdat) {
     if (!pipelined) {
       if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
       std::string line;
@@ -187,12 +248,10 @@ awaitable<std::error_code> Session::Impl::transact(const Envelope& envelope, Bod
       last_reply = data_reply;
       co_return errc::data_rejected;
     }
-    if (auto ec = co_await stream_data(body, encoder, raw, first, body_done)) co_return ec;
-  } else if (!bdat_in_flight) {
+    if (auto ec = co_await stream_data(t, t.first)) co_return ec;
+  } else if (!t.whole) {
     if (auto ec = envelope_refused(mail_reply, accepted, refusal, result)) co_return ec;
-    if (auto ec = co_await stream_bdat(body, encoder, raw, first, body_done, pipelined)) {
-      co_return ec;
-    }
+    if (auto ec = co_await stream_bdat(t, t.first)) co_return ec;
   }
 
   Reply final_reply;
@@ -213,36 +272,36 @@ awaitable<std::error_code> Session::Impl::transact(const Envelope& envelope, Bod
   co_return std::error_code{};
 }
 
-// DATA: the rest of the body, then exactly one end of data.
-awaitable<std::error_code> Session::Impl::stream_data(BodySource& body, BodyEncoder& encoder,
-                                                      std::string& raw, std::string& out,
-                                                      bool done) {
+awaitable<std::error_code> Session::Impl::stream_data(Pending& t, std::string& out) {
   std::uint64_t octets = 0;
+  bool done = t.body_done;
   for (;;) {
     octets += out.size();
-    if (auto ec = co_await write(out)) co_return ec;
     if (done) {
+      // The end of data, and the next messages' envelopes in the same flight.
+      take_ahead(out, false);
+      if (auto ec = co_await write_flight(out)) co_return ec;
       end_of_data_sent = true;  // `out` ended with ".\r\n", and all of it was written
       break;
     }
+    if (auto ec = co_await write(out)) co_return ec;
     out.clear();
-    if (auto ec = read_piece(body, encoder, raw, out, done)) {
+    if (auto ec = read_piece(*t.body, t.encoder, out, done, detail)) {
       // The end of data was never sent, so the server discards what it has; the connection
       // cannot be used any more.
       is_broken = true;
       co_return ec;
     }
   }
+  out = std::string();
   transcript.client_body(octets);
   transcript.client(".");
   co_return std::error_code{};
 }
 
-// BDAT: the body in chunks, the last one marked LAST. With PIPELINING the chunks' replies are
-// read after the last chunk; the final reply is left for the caller.
-awaitable<std::error_code> Session::Impl::stream_bdat(BodySource& body, BodyEncoder& encoder,
-                                                      std::string& raw, std::string& chunk,
-                                                      bool done, bool pipelined) {
+awaitable<std::error_code> Session::Impl::stream_bdat(Pending& t, std::string& chunk) {
+  const bool pipelined = caps.pipelining;
+  bool done = t.body_done;
   std::size_t unread_replies = 0;
   for (;;) {
     std::string flight;
@@ -250,11 +309,13 @@ awaitable<std::error_code> Session::Impl::stream_bdat(BodySource& body, BodyEnco
     transcript.client(flight);
     transcript.client_body(chunk.size());
     flight += chunk;
-    if (auto ec = co_await write(flight)) co_return ec;
     if (done) {
+      take_ahead(flight, false);
+      if (auto ec = co_await write_flight(flight)) co_return ec;
       end_of_data_sent = true;
       break;
     }
+    if (auto ec = co_await write(flight)) co_return ec;
     if (pipelined) {
       ++unread_replies;
     } else {
@@ -267,11 +328,12 @@ awaitable<std::error_code> Session::Impl::stream_bdat(BodySource& body, BodyEnco
       }
     }
     chunk.clear();
-    if (auto ec = read_piece(body, encoder, raw, chunk, done)) {
+    if (auto ec = read_piece(*t.body, t.encoder, chunk, done, detail)) {
       is_broken = true;  // LAST was never sent; the server discards the chunks
       co_return ec;
     }
   }
+  chunk = std::string();
   while (unread_replies-- > 0) {
     Reply reply;
     if (auto ec = co_await read_reply(reply)) co_return ec;
@@ -282,6 +344,26 @@ awaitable<std::error_code> Session::Impl::stream_bdat(BodySource& body, BodyEnco
     }
   }
   co_return std::error_code{};
+}
+
+void Session::Impl::abandon_in_flight() {
+  while (!in_flight.empty()) {
+    Pending t = std::move(in_flight.front());
+    in_flight.pop_front();
+    if (t.queued == nullptr || t.from == nullptr) continue;
+    Result lost = std::move(t.result);
+    lost.error = errc::connection_lost;
+    lost.status = t.end_of_data_written ? Status::uncertain : Status::retry;
+    for (auto& r : lost.recipients) r.status = lost.status;
+    lost.detail = t.end_of_data_written
+                      ? "the connection was lost after this message's end of data was sent "
+                        "(pipelined behind another message), before the server's reply"
+                      : "the connection was lost before this message's end of data was sent "
+                        "(pipelined behind another message)";
+    t.opening.note("connection closed");
+    lost.transcript = t.opening.take();
+    t.from->settle(*t.queued, std::move(lost));
+  }
 }
 
 }  // namespace smtp
