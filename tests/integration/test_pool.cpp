@@ -87,3 +87,38 @@ TEST_CASE("round trips per 1 KB message on a reused session, counted against Pos
     session.close();
   }
 }
+
+TEST_CASE(
+    "senders beyond the session cap queue and ride the busy session's flights, each delivered "
+    "once") {
+  const auto& s = MailServers::get();
+  for (const auto* port : {"plain", "nochunking"}) {  // BDAT back to back; DATA behind the dot
+    CAPTURE(port);
+    constexpr int threads = 6;
+    constexpr int per_thread = 8;
+    smtp::SessionPool pool({.max_sessions_per_definition = 1});
+    const auto definition = s.options(port, smtp::TlsMode::none);
+    std::vector<std::string> ids(threads * per_thread);
+    for (auto& id : ids) id = servers::unique_id("pipelined");
+    std::vector<smtp::Result> results(ids.size());
+    {
+      std::vector<std::jthread> senders;
+      for (int t = 0; t < threads; ++t) {
+        senders.emplace_back([&, t] {
+          for (int i = 0; i < per_thread; ++i) {
+            const auto n = static_cast<std::size_t>(t * per_thread + i);
+            smtp::BufferBody body(message(ids[n]));
+            results[n] = pool.send(definition, {"alice@example.test", {recipient}}, body);
+          }
+        });
+      }
+    }
+    for (const auto& r : results) CHECK_MESSAGE(r.ok(), r.describe());
+    const auto stats = pool.stats();
+    CHECK(stats.sessions_opened == 1);
+    CHECK(stats.pipelined > 0);
+    CHECK(stats.in_use == 0);
+    for (const auto& id : ids) REQUIRE(s.wait_for(id, recipient));
+    for (const auto& id : ids) CHECK_MESSAGE(s.deliveries(id, recipient).size() == 1, id);
+  }
+}

@@ -277,26 +277,30 @@ struct Session::Impl {
   struct Pending {
     Pending(const Envelope& e, BodySource& b, const MessageTraits& t, Session::Queued* q,
             bool chunking)
-        : envelope(&e), body(&b), traits(&t), queued(q),
-          use_bdat(chunking), encoder(chunking ? BodyFraming::bdat : BodyFraming::data) {}
+        : envelope(&e),
+          body(&b),
+          traits(&t),
+          queued(q),
+          use_bdat(chunking),
+          encoder(chunking ? BodyFraming::bdat : BodyFraming::data) {}
 
     const Envelope* envelope;
     BodySource* body;
     const MessageTraits* traits;
-    Session::Queued* queued;  // null for the message of the session's own caller
+    Session::Queued* queued;         // null for the message of the session's own caller
     Session::Queue* from = nullptr;  // the queue it was taken from
     bool use_bdat;
     BodyEncoder encoder;
     Result result;
-    std::string detail;               // why it was refused before anything was written
-    std::vector<std::string> lines;   // [RSET] MAIL RCPT..., one command each
-    std::string first;                // the first encoded piece of the body
+    std::string detail;              // why it was refused before anything was written
+    std::vector<std::string> lines;  // [RSET] MAIL RCPT..., one command each
+    std::string first;               // the first encoded piece of the body
     bool rset_first = false;
-    bool body_done = false;           // `first` is the whole body, end of data included
-    bool whole = false;               // the opening flight carries the whole message (BDAT LAST)
-    bool written = false;             // its opening flight was written
+    bool body_done = false;  // `first` is the whole body, end of data included
+    bool whole = false;      // the opening flight carries the whole message (BDAT LAST)
+    bool written = false;    // its opening flight was written
     bool end_of_data_written = false;
-    Transcript opening;               // what was written for it while another was finished
+    Transcript opening;  // what was written for it while another was finished
   };
 
   std::deque<Pending> in_flight;

@@ -115,8 +115,8 @@ void Session::Impl::take_ahead(std::string& flight, bool behind_open_envelope) {
   while (flight.size() < flight_limit) {
     Session::Queued* next = queue->take();
     if (next == nullptr) return;
-    Pending& t = in_flight.emplace_back(*next->envelope, *next->body, *next->traits, next,
-                                        caps.chunking);
+    Pending& t =
+        in_flight.emplace_back(*next->envelope, *next->body, *next->traits, next, caps.chunking);
     t.from = queue;
     if (auto ec = admit(t, behind_open_envelope || needs_rset)) {
       Result refused = std::move(t.result);
