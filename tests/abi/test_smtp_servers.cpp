@@ -467,6 +467,59 @@ TEST_CASE("send: concurrent sends through one connection are each delivered once
   }
 }
 
+TEST_CASE("SMTP_PLUGIN_MAX_SESSIONS=1: concurrent sends queue and ride one session's flights") {
+  ::setenv("SMTP_PLUGIN_MAX_SESSIONS", "1", 1);
+  Host host;  // the plugin reads the setting at init
+  ::unsetenv("SMTP_PLUGIN_MAX_SESSIONS");
+  const auto connection = host.smtp.create(text(on_port("plain")));
+  constexpr int threads = 4;
+  constexpr int per_thread = 4;
+  std::mutex mutex;
+  std::vector<std::pair<fp_status, std::string>> results;
+  std::vector<std::string> markers;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        const auto marker = abi::unique_marker("capped-" + std::to_string(t));
+        auto outcome = host.smtp.send(connection, message(marker, recipient()));
+        const std::lock_guard lock(mutex);
+        results.push_back(std::move(outcome));
+        markers.push_back(marker);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  std::size_t connections = 0;
+  std::size_t written_behind_another = 0;
+  for (const auto& [status, result] : results) {
+    INFO(result);
+    CHECK(status == FP_OK);
+    const auto transcript =
+        std::string(json::parse(result).as_object().at("transcript").as_string());
+    if (transcript.find("S: 220 ") != std::string::npos) ++connections;
+    // Postfix offers CHUNKING: a message written behind another's unread replies starts with RSET.
+    if (transcript.find("C: RSET") != std::string::npos) ++written_behind_another;
+  }
+  CHECK(connections == 1);  // one session carried all 16
+  CHECK(written_behind_another > 0);
+  for (const auto& marker : markers) {
+    INFO(marker);
+    CHECK(servers().wait_for(marker, recipient()).has_value());
+  }
+}
+
+TEST_CASE("SMTP_PLUGIN_MAX_SESSIONS out of range: a warning names it, and the default holds") {
+  ::setenv("SMTP_PLUGIN_MAX_SESSIONS", "lots", 1);
+  Host host;
+  ::unsetenv("SMTP_PLUGIN_MAX_SESSIONS");
+  CHECK(host.log.text().find("SMTP_PLUGIN_MAX_SESSIONS must be a whole number from 1 to 256, not "
+                             "\"lots\": using 8") != std::string::npos);
+  const auto connection = host.smtp.create(text(on_port("plain")));
+  const auto marker = abi::unique_marker("default-cap");
+  CHECK(host.smtp.send(connection, message(marker, recipient())).first == FP_OK);
+}
+
 // --- the DynamicConnection hook ----------------------------------------------------------------
 
 TEST_CASE("replace_definition: refused when the definition is not dynamic") {
