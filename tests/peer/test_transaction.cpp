@@ -378,3 +378,21 @@ TEST_CASE("HELO is used only when EHLO is refused and nothing needs ESMTP") {
   CHECK(peer.received_lines()[0] == "EHLO client.test");
   CHECK(peer.received_lines()[1] == "HELO client.test");
 }
+
+TEST_CASE("a reply larger than one read (59 KB of EHLO lines) arrives whole, its keywords kept") {
+  // 251 lines of up to 237 octets: over three times the connection's read size, so the unread
+  // part of the reply moves and the read buffer grows while it comes in.
+  std::string text = "250-mx.test greets client.test";
+  for (int i = 0; i < 248; ++i)
+    text += "\r\n250-X-FILLER-" + std::string(222, static_cast<char>('a' + i % 26));
+  text += "\r\n250-PIPELINING\r\n250 SIZE 1000";
+  REQUIRE(text.size() > 3 * 16 * 1024);
+  ScriptedPeer peer({greeting(), expect_line(), send(text)});
+  exchange(peer, options_for(peer), [&](smtp::Session& session) {
+    const auto opened = session.open();
+    CHECK_MESSAGE(opened.ok(), opened.describe());
+    CHECK(session.capabilities().pipelining);
+    CHECK(session.capabilities().size_limit == 1000u);
+    return 0;
+  });
+}

@@ -3,6 +3,10 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -153,30 +157,37 @@ awaitable<std::error_code> Connection::write(std::string_view bytes) {
 }
 
 awaitable<std::error_code> Connection::read_some() {
-  if (inbox_pos_ == inbox_.size()) {
-    inbox_.clear();
+  if (inbox_capacity_ - inbox_end_ < read_size) {
+    // Room for a full read: the unread bytes move to the front, into a larger buffer if a
+    // reply in progress needs one (the reply parser bounds how large).
+    const auto unread_size = inbox_end_ - inbox_pos_;
+    if (unread_size + read_size > inbox_capacity_) {
+      const auto capacity = std::max(unread_size + read_size, 2 * inbox_capacity_);
+      auto larger = std::make_unique_for_overwrite<char[]>(capacity);
+      if (unread_size > 0) std::memcpy(larger.get(), inbox_.get() + inbox_pos_, unread_size);
+      inbox_ = std::move(larger);
+      inbox_capacity_ = capacity;
+    } else if (unread_size > 0) {
+      std::memmove(inbox_.get(), inbox_.get() + inbox_pos_, unread_size);
+    }
     inbox_pos_ = 0;
+    inbox_end_ = unread_size;
   }
-  const auto old_size = inbox_.size();
-  inbox_.resize(old_size + read_size);
-  auto buffer = asio::buffer(inbox_.data() + old_size, read_size);
+  auto buffer = asio::buffer(inbox_.get() + inbox_end_, read_size);
   auto [ec, n] = tls_ ? co_await tls_->async_read_some(buffer, nothrow)
                       : co_await socket_.async_read_some(buffer, nothrow);
-  inbox_.resize(old_size + n);
+  inbox_end_ += n;
   co_return ec ? io_error(ec) : std::error_code{};
 }
 
 void Connection::consume(std::size_t n) {
   inbox_pos_ += n;
-  if (inbox_pos_ == inbox_.size()) {
-    inbox_.clear();
-    inbox_pos_ = 0;
-  }
+  if (inbox_pos_ == inbox_end_) inbox_pos_ = inbox_end_ = 0;
 }
 
 bool Connection::peer_gone() {
   if (!socket_.is_open()) return true;
-  if (inbox_pos_ != inbox_.size()) return true;
+  if (inbox_pos_ != inbox_end_) return true;
   char byte = 0;
   const auto n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   // 0: the server closed; > 0: it said something unasked (421, TLS alert); EAGAIN: all quiet.
@@ -187,8 +198,7 @@ void Connection::close() {
   error_code ignored;
   tls_.reset();
   socket_.close(ignored);
-  inbox_.clear();
-  inbox_pos_ = 0;
+  inbox_pos_ = inbox_end_ = 0;
 }
 
 }  // namespace smtp::net

@@ -45,7 +45,9 @@ class Connection {
   void close();
 
   // Bytes read and not yet consumed; consume() drops them from the front.
-  std::string_view unread() const { return std::string_view(inbox_).substr(inbox_pos_); }
+  std::string_view unread() const {
+    return std::string_view(inbox_.get() + inbox_pos_, inbox_end_ - inbox_pos_);
+  }
   void consume(std::size_t n);
 
   bool is_open() const { return socket_.is_open(); }
@@ -80,8 +82,11 @@ class Connection {
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
-  std::string inbox_;
+  // Bytes read: [inbox_pos_, inbox_end_) are unread. Allocated once, never zero-filled.
+  std::unique_ptr<char[]> inbox_;
+  std::size_t inbox_capacity_ = 0;
   std::size_t inbox_pos_ = 0;
+  std::size_t inbox_end_ = 0;
   std::string local_literal_;
   std::string detail_;
   std::uint64_t deadline_generation_ = 0;
