@@ -219,9 +219,15 @@ TEST_CASE("large messages stream in chunks (BDAT) and through DATA, byte for byt
   for (int i = 0; body.size() < 3'000'000; ++i) {
     body += "line " + std::to_string(i) + " of a large message, with a dot next:\r\n.\r\n";
   }
-  for (const auto port : {"plain", "nochunking", "nopipelining"}) {
-    CAPTURE(port);
-    auto options = s.options(port, smtp::TlsMode::none);
+  struct Mode {
+    const char* port;
+    smtp::TlsMode tls;
+  };
+  for (const auto mode :
+       {Mode{"plain", smtp::TlsMode::none}, Mode{"nochunking", smtp::TlsMode::none},
+        Mode{"nopipelining", smtp::TlsMode::none}, Mode{"starttls", smtp::TlsMode::starttls}}) {
+    CAPTURE(mode.port);
+    auto options = s.options(mode.port, mode.tls);
     options.chunk_size = 64 * 1024;
     smtp::Session session(options);
     const auto id = servers::unique_id("large");

@@ -122,6 +122,68 @@ TEST_CASE("a body larger than a chunk goes in BDAT chunks once a recipient is ac
                                        "89abcdefBDAT 4 LAST", "01"});
 }
 
+// The body's chunks go out as what the encoder wrote, the read buffer's unchanged bytes and the
+// end of data: a CR ending one chunk, a dot or a bare LF starting the next must come out as if the
+// body had been encoded whole.
+TEST_CASE("a body over many chunks goes out as if encoded whole (DATA)") {
+  ScriptedPeer peer({
+      greeting(),
+      expect_line(),
+      ehlo_reply({"PIPELINING"}),
+      expect_lines(3),
+      send("250 ok\r\n250 ok\r\n354 go"),
+      expect_data(),
+      send("250 queued"),
+  });
+  auto options = options_for(peer);
+  options.chunk_size = 8;  // "abcdefg\r" "\n.hidden" "\nline\rX\r" "\n"
+  const auto result = exchange(peer, options, [](smtp::Session& s) {
+    return send_text(s, "abcdefg\r\n.hidden\nline\rX\r\n");
+  });
+
+  CHECK(result.ok());
+  CHECK(peer.received() ==
+        "EHLO client.test\r\n"
+        "MAIL FROM:<alice@example.test>\r\n"
+        "RCPT TO:<bob@example.test>\r\n"
+        "DATA\r\n"
+        "abcdefg\r\n..hidden\r\nline\r\nX\r\n.\r\n");
+}
+
+TEST_CASE("a body over many chunks goes out as if encoded whole (BDAT)") {
+  ScriptedPeer peer({
+      greeting(),
+      expect_line(),
+      ehlo_reply({"PIPELINING", "CHUNKING"}),
+      expect_lines(2),
+      send("250 ok\r\n250 ok"),
+      expect_line(),
+      expect_bytes(7),
+      expect_line(),
+      expect_bytes(9),
+      expect_line(),
+      expect_bytes(9),
+      expect_line(),
+      expect_bytes(2),
+      send("250 chunk 1\r\n250 chunk 2\r\n250 chunk 3\r\n250 2.0.0 queued"),
+  });
+  auto options = options_for(peer);
+  options.chunk_size = 8;
+  const auto result = exchange(peer, options, [](smtp::Session& s) {
+    return send_text(s, "abcdefg\r\n.hidden\nline\rX\r\n");
+  });
+
+  CHECK(result.ok());
+  CHECK(peer.received() ==
+        "EHLO client.test\r\n"
+        "MAIL FROM:<alice@example.test>\r\n"
+        "RCPT TO:<bob@example.test>\r\n"
+        "BDAT 7\r\nabcdefg"
+        "BDAT 9\r\n\r\n.hidden"  // no dot-stuffing with BDAT
+        "BDAT 9\r\n\r\nline\r\nX"
+        "BDAT 2 LAST\r\n\r\n");
+}
+
 TEST_CASE("one refused recipient does not fail the others") {
   ScriptedPeer peer({
       greeting(),

@@ -11,6 +11,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <limits>
 
 #include "smtp/error.hpp"
 #include "smtp/net/tls.hpp"
@@ -28,6 +29,12 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_size = 16 * 1024;
+
+// Like asio::transfer_all, but with no 64 KiB cap on each write: a 256 KiB body chunk goes to
+// the kernel in one call where the socket takes it, not in four.
+std::size_t all_at_once(const error_code& ec, std::size_t /*written*/) {
+  return ec ? 0 : std::numeric_limits<std::size_t>::max();
+}
 
 std::string address_literal(const asio::ip::address& address) {
   if (address.is_v6()) return "[IPv6:" + address.to_string() + "]";
@@ -150,9 +157,14 @@ awaitable<std::error_code> Connection::start_tls() {
 }
 
 awaitable<std::error_code> Connection::write(std::string_view bytes) {
+  const asio::const_buffer buffer = asio::buffer(bytes);
+  co_return co_await write(std::span(&buffer, 1));
+}
+
+awaitable<std::error_code> Connection::write(std::span<const asio::const_buffer> buffers) {
   const Deadline deadline(*this);
-  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(bytes), nothrow)
-                      : co_await asio::async_write(socket_, asio::buffer(bytes), nothrow);
+  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, buffers, all_at_once, nothrow)
+                      : co_await asio::async_write(socket_, buffers, all_at_once, nothrow);
   co_return ec ? io_error(ec) : std::error_code{};
 }
 

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 
@@ -35,6 +36,8 @@ class Connection {
   // The TLS handshake (at once for implicit TLS, or after STARTTLS/STLS), then the pin check.
   boost::asio::awaitable<std::error_code> start_tls();
   boost::asio::awaitable<std::error_code> write(std::string_view bytes);
+  // The buffers one after the other, in as few system calls as the socket allows.
+  boost::asio::awaitable<std::error_code> write(std::span<const boost::asio::const_buffer> buffers);
   // Reads what has arrived (at least one byte) and appends it to inbox(). The caller holds a
   // Deadline around a whole reply, so trickled bytes cannot extend it.
   boost::asio::awaitable<std::error_code> read_some();

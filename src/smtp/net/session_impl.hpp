@@ -84,6 +84,11 @@ struct Session::Impl {
     co_return transport(co_await conn().write(bytes));
   }
 
+  awaitable<std::error_code> write(std::span<const asio::const_buffer> buffers) {
+    wrote_since_read = true;
+    co_return transport(co_await conn().write(buffers));
+  }
+
   awaitable<std::error_code> write_commands(std::string_view lines,
                                             Redaction redaction = Redaction::none) {
     transcript.client(lines, redaction);
@@ -313,6 +318,12 @@ struct Session::Impl {
   // encoder's finish() has been appended too.
   std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& out, bool& done,
                              std::string& why);
+
+  // The same for a chunk written before the next read, without copying what needs no change:
+  // the chunk is `out` followed by `tail`, bytes left in the read buffer. The last chunk comes
+  // whole in `out`.
+  std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& out,
+                             std::string_view& tail, bool& done, std::string& why);
 
   // Checks a message and reads its first piece; builds its envelope commands. Writes nothing.
   std::error_code admit(Pending& t, bool rset_first);

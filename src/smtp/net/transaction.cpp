@@ -37,6 +37,15 @@ std::error_code Session::Impl::prepare(const Envelope& envelope, const MessageTr
 
 std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder, std::string& out,
                                           bool& done, std::string& why) {
+  std::string_view tail;
+  const auto ec = read_piece(body, encoder, out, tail, done, why);
+  out += tail;
+  return ec;
+}
+
+std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder, std::string& out,
+                                          std::string_view& tail, bool& done, std::string& why) {
+  tail = {};
   std::string& raw = read_buffer;  // kept across messages: no new buffer each time
   raw.resize(options.chunk_size);
   std::size_t filled = 0;
@@ -53,8 +62,14 @@ std::error_code Session::Impl::read_piece(BodySource& body, BodyEncoder& encoder
     }
     filled += n;
   }
-  if (auto ec = encoder.write(std::string_view(raw.data(), filled), out)) return ec;
-  if (done) encoder.finish(out);
+  if (auto ec = encoder.write(std::string_view(raw.data(), filled), out, tail)) return ec;
+  if (done) {
+    // The end of data goes after the tail; and the last chunk may share its flight with the
+    // next messages, whose first reads reuse the read buffer.
+    out += tail;
+    tail = {};
+    encoder.finish(out);
+  }
   return {};
 }
 
@@ -275,8 +290,9 @@ awaitable<std::error_code> Session::Impl::complete(Pending& t) {
 awaitable<std::error_code> Session::Impl::stream_data(Pending& t, std::string& out) {
   std::uint64_t octets = 0;
   bool done = t.body_done;
+  std::string_view tail;  // the rest of the chunk, unchanged in the read buffer
   for (;;) {
-    octets += out.size();
+    octets += out.size() + tail.size();
     if (done) {
       // The end of data, and the next messages' envelopes in the same flight.
       take_ahead(out, false);
@@ -284,9 +300,10 @@ awaitable<std::error_code> Session::Impl::stream_data(Pending& t, std::string& o
       end_of_data_sent = true;  // `out` ended with ".\r\n", and all of it was written
       break;
     }
-    if (auto ec = co_await write(out)) co_return ec;
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out), asio::buffer(tail)};
+    if (auto ec = co_await write(buffers)) co_return ec;
     out.clear();
-    if (auto ec = read_piece(*t.body, t.encoder, out, done, detail)) {
+    if (auto ec = read_piece(*t.body, t.encoder, out, tail, done, detail)) {
       // The end of data was never sent, so the server discards what it has; the connection
       // cannot be used any more.
       is_broken = true;
@@ -302,20 +319,23 @@ awaitable<std::error_code> Session::Impl::stream_data(Pending& t, std::string& o
 awaitable<std::error_code> Session::Impl::stream_bdat(Pending& t, std::string& chunk) {
   const bool pipelined = caps.pipelining;
   bool done = t.body_done;
+  std::string_view tail;  // the rest of the chunk, unchanged in the read buffer
   std::size_t unread_replies = 0;
   for (;;) {
     std::string flight;
-    command::bdat(flight, chunk.size(), done);
+    command::bdat(flight, chunk.size() + tail.size(), done);
     transcript.client(flight);
-    transcript.client_body(chunk.size());
-    flight += chunk;
+    transcript.client_body(chunk.size() + tail.size());
     if (done) {
+      flight += chunk;  // the last chunk comes whole, with no tail
       take_ahead(flight, false);
       if (auto ec = co_await write_flight(flight)) co_return ec;
       end_of_data_sent = true;
       break;
     }
-    if (auto ec = co_await write(flight)) co_return ec;
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(flight), asio::buffer(chunk),
+                                                    asio::buffer(tail)};
+    if (auto ec = co_await write(buffers)) co_return ec;
     if (pipelined) {
       ++unread_replies;
     } else {
@@ -328,7 +348,7 @@ awaitable<std::error_code> Session::Impl::stream_bdat(Pending& t, std::string& c
       }
     }
     chunk.clear();
-    if (auto ec = read_piece(*t.body, t.encoder, chunk, done, detail)) {
+    if (auto ec = read_piece(*t.body, t.encoder, chunk, tail, done, detail)) {
       is_broken = true;  // LAST was never sent; the server discards the chunks
       co_return ec;
     }

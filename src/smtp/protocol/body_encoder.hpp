@@ -27,6 +27,11 @@ class BodyEncoder {
   // of data.
   std::error_code write(std::string_view piece, std::string& out);
 
+  // The same without copying the bytes that need no change: the piece's wire form is what is
+  // appended to `out`, followed by `tail`, the end of `piece` as it is (for plain CRLF text, all
+  // of it). `tail` points into `piece`.
+  std::error_code write(std::string_view piece, std::string& out, std::string_view& tail);
+
   // Ends the message: a CRLF if the last line has none, then for DATA the ".\r\n".
   void finish(std::string& out);
 
@@ -37,10 +42,9 @@ class BodyEncoder {
   void end_line(std::string& out);
 
   BodyFraming framing_;
-  bool at_line_start_ = true;
   bool pending_cr_ = false;  // a CR ended the last piece: is it CRLF or a bare CR?
   bool saw_8bit_ = false;
-  std::size_t line_length_ = 0;
+  std::size_t line_length_ = 0;  // octets of the current line so far; 0 at a line's start
 };
 
 }  // namespace smtp
