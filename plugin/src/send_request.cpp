@@ -164,6 +164,10 @@ std::optional<Outgoing> raw_outgoing(const json::object& o, const fp_stream* raw
   const auto info = smtp::mime::inspect_raw_message(prefix);
   out.message_id = info.message_id;
   out.traits = info.traits;
+  // 7-bit so far, but the rest of a longer message is unread: the session checks it as it goes.
+  if (got == raw_prefix_size && out.traits.body_class == smtp::BodyClass::seven_bit) {
+    out.traits.body_class = smtp::BodyClass::unknown;
+  }
   out.body = std::make_unique<PrefixedStream>(std::move(prefix), std::move(stream));
   return out;
 }

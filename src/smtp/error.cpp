@@ -29,6 +29,8 @@ class Category final : public std::error_category {
       case errc::eightbitmime_not_offered:
         return "the message has 8-bit content but the server does not offer 8BITMIME; "
                "encode it as 7-bit (base64 or quoted-printable)";
+      case errc::body_not_seven_bit:
+        return "the message body has an 8-bit byte although the message was declared 7-bit";
       case errc::message_too_large:
         return "the message is larger than the server's SIZE limit";
       case errc::reply_malformed:

@@ -19,6 +19,7 @@ enum class errc {
   smtputf8_not_offered,
   eightbitmime_not_offered,
   message_too_large,
+  body_not_seven_bit,  // an 8-bit byte in a body promised 7-bit (MessageTraits)
   // Replies that break the protocol.
   reply_malformed,
   reply_line_too_long,

@@ -17,8 +17,11 @@ struct Envelope {
   std::vector<std::string> recipients;  // To, Cc and Bcc alike
 };
 
-// The content transfer class of the whole message (RFC 6152).
-enum class BodyClass { seven_bit, eight_bit };
+// The content transfer class of the whole message (RFC 6152). `unknown`: the session finds out
+// as it reads; a body longer than its first chunk then goes with BODY=8BITMIME where the server
+// offers it (a 7-bit body may be declared 8-bit, never the reverse). `seven_bit` is a promise:
+// an 8-bit byte found later abandons the message before its end of data.
+enum class BodyClass { unknown, seven_bit, eight_bit };
 
 // Headers with raw UTF-8 (RFC 6532) need SMTPUTF8 even when every address is ASCII.
 enum class Utf8Headers { no, yes };
@@ -70,7 +73,7 @@ class FileBody final : public BodySource {
 };
 
 struct MessageTraits {
-  BodyClass body_class = BodyClass::seven_bit;
+  BodyClass body_class = BodyClass::unknown;
   Utf8Headers utf8_headers = Utf8Headers::no;
 };
 

@@ -458,3 +458,45 @@ TEST_CASE("a reply larger than one read (59 KB of EHLO lines) arrives whole, its
     return 0;
   });
 }
+
+TEST_CASE("8-bit bytes past the first chunk: declared ahead where offered, never sent undeclared") {
+  // A body of three 64-octet chunks with an 8-bit byte in the last one.
+  const std::string body = std::string(60, 'a') + "\r\n" + std::string(60, 'b') + "\r\n" +
+                           std::string(30, 'c') + "\xc3\xa9" + std::string(28, 'c') + "\r\n";
+  auto small_chunks = [](smtp::SessionOptions o) {
+    o.chunk_size = 64;
+    return o;
+  };
+  SUBCASE("the server offers 8BITMIME: MAIL FROM says BODY=8BITMIME before the byte is read") {
+    ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({"PIPELINING", "8BITMIME"}),
+                       expect_lines(3), send("250 ok\r\n250 ok\r\n354 go"), expect_data(),
+                       send("250 queued")});
+    const auto result = exchange(peer, small_chunks(options_for(peer)),
+                                 [&](smtp::Session& s) { return send_text(s, body); });
+    CHECK(result.ok());
+    CHECK(peer.received_lines()[1] == "MAIL FROM:<alice@example.test> BODY=8BITMIME");
+  }
+  SUBCASE("without 8BITMIME the message is abandoned before its end of data") {
+    ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({"PIPELINING"}), expect_lines(3),
+                       send("250 ok\r\n250 ok\r\n354 go"), hang()});
+    const auto result = exchange(peer, small_chunks(options_for(peer)),
+                                 [&](smtp::Session& s) { return send_text(s, body); });
+    CHECK(result.status == smtp::Status::failed);
+    CHECK(result.error == smtp::errc::eightbitmime_not_offered);
+    CHECK(result.detail.find("past the first 64 octets") != std::string::npos);
+    CHECK(peer.received().find("\r\n.\r\n") == std::string::npos);  // no end of data
+    CHECK(peer.received().find("\xc3\xa9") == std::string::npos);
+  }
+  SUBCASE("a body promised 7-bit that is not: abandoned, even where 8BITMIME is offered") {
+    ScriptedPeer peer({greeting(), expect_line(), ehlo_reply({"PIPELINING", "8BITMIME"}),
+                       expect_lines(3), send("250 ok\r\n250 ok\r\n354 go"), hang()});
+    const auto result = exchange(peer, small_chunks(options_for(peer)), [&](smtp::Session& s) {
+      smtp::BufferBody source(body);
+      return s.send({"alice@example.test", {"bob@example.test"}}, source,
+                    {.body_class = smtp::BodyClass::seven_bit});
+    });
+    CHECK(result.error == smtp::errc::body_not_seven_bit);
+    CHECK(peer.received_lines()[1] == "MAIL FROM:<alice@example.test>");
+    CHECK(peer.received().find("\r\n.\r\n") == std::string::npos);
+  }
+}

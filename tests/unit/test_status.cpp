@@ -56,7 +56,7 @@ const std::vector<errc> bad_input_errors = {
     errc::invalid_address,   errc::forbidden_character,  errc::invalid_credentials,
     errc::no_recipients,     errc::body_contains_nul,    errc::body_line_too_long,
     errc::body_read_failed,  errc::smtputf8_not_offered, errc::eightbitmime_not_offered,
-    errc::message_too_large,
+    errc::message_too_large, errc::body_not_seven_bit,
 };
 
 const std::vector<errc> tls_policy_errors = {

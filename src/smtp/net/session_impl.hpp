@@ -301,9 +301,10 @@ struct Session::Impl {
     std::vector<std::string> lines;  // [RSET] MAIL RCPT..., one command each
     std::string first;               // the first encoded piece of the body
     bool rset_first = false;
-    bool body_done = false;  // `first` is the whole body, end of data included
-    bool whole = false;      // the opening flight carries the whole message (BDAT LAST)
-    bool written = false;    // its opening flight was written
+    bool declared_8bit = false;  // MAIL FROM said BODY=8BITMIME
+    bool body_done = false;      // `first` is the whole body, end of data included
+    bool whole = false;          // the opening flight carries the whole message (BDAT LAST)
+    bool written = false;        // its opening flight was written
     bool end_of_data_written = false;
     Transcript opening;  // what was written for it while another was finished
   };
@@ -324,6 +325,10 @@ struct Session::Impl {
   // whole in `out`.
   std::error_code read_piece(BodySource& body, BodyEncoder& encoder, std::string& out,
                              std::string_view& tail, bool& done, std::string& why);
+
+  // An 8-bit byte in a later chunk of a body that MAIL FROM did not declare 8-bit: the message is
+  // abandoned before its end of data.
+  std::error_code check_undeclared_8bit(const Pending& t);
 
   // Checks a message and reads its first piece; builds its envelope commands. Writes nothing.
   std::error_code admit(Pending& t, bool rset_first);

@@ -84,6 +84,9 @@ std::error_code Session::Impl::admit(Pending& t, bool rset_first) {
   if (auto ec = read_piece(*t.body, t.encoder, t.first, t.body_done, t.detail)) return ec;
   const bool eight_bit = prepared.eight_bit || t.encoder.saw_8bit();
   if (eight_bit && !caps.eightbitmime) return errc::eightbitmime_not_offered;
+  // The rest of a longer body is not read yet: unless promised 7-bit, it may hold 8-bit bytes.
+  t.declared_8bit = eight_bit || (!t.body_done && caps.eightbitmime &&
+                                  t.traits->body_class == BodyClass::unknown);
   const auto size = t.body->size();
   if (caps.size_limit && *caps.size_limit > 0 && size && *size > *caps.size_limit) {
     t.detail =
@@ -93,7 +96,7 @@ std::error_code Session::Impl::admit(Pending& t, bool rset_first) {
 
   command::MailParameters params;
   if (caps.size_limit && size) params.size = *size;
-  params.body_8bitmime = eight_bit;
+  params.body_8bitmime = t.declared_8bit;
   params.smtputf8 = prepared.needs_smtputf8;
 
   t.rset_first = rset_first;
@@ -158,6 +161,13 @@ awaitable<std::error_code> Session::Impl::write_flight(std::string_view flight) 
     t.end_of_data_written = t.whole;
   }
   co_return std::error_code{};
+}
+
+std::error_code Session::Impl::check_undeclared_8bit(const Pending& t) {
+  if (t.declared_8bit || !t.encoder.saw_8bit()) return {};
+  is_broken = true;  // no end of data follows: the server discards what it has
+  detail = "found past the first " + std::to_string(options.chunk_size) + " octets of the body";
+  return caps.eightbitmime ? errc::body_not_seven_bit : errc::eightbitmime_not_offered;
 }
 
 Status Session::Impl::recipient_status(const Reply& reply) {
@@ -309,6 +319,7 @@ awaitable<std::error_code> Session::Impl::stream_data(Pending& t, std::string& o
       is_broken = true;
       co_return ec;
     }
+    if (auto ec = check_undeclared_8bit(t)) co_return ec;
   }
   out = std::string();
   transcript.client_body(octets);
@@ -352,6 +363,7 @@ awaitable<std::error_code> Session::Impl::stream_bdat(Pending& t, std::string& c
       is_broken = true;  // LAST was never sent; the server discards the chunks
       co_return ec;
     }
+    if (auto ec = check_undeclared_8bit(t)) co_return ec;
   }
   chunk = std::string();
   while (unread_replies-- > 0) {
