@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 
@@ -253,7 +254,11 @@ std::optional<Outgoing> make_outgoing(const fp_send_request& host_request, std::
   // Fields a shorter (older) request lacks read as zero.
   const auto request = flowplugin::copy_known(&host_request);
   boost::system::error_code ec;
-  const auto doc = json::parse(flowplugin::view(request.message_json), ec);
+  // The parsed request lives only during this call: its nodes come from a stack buffer first.
+  alignas(std::max_align_t) unsigned char buffer[4096];
+  json::monotonic_resource resource(buffer, sizeof buffer);
+  const auto doc =
+      json::parse(flowplugin::view(request.message_json), ec, json::storage_ptr(&resource));
   if (ec || !doc.is_object()) {
     error = "the message is not a JSON object";
     return std::nullopt;
