@@ -263,8 +263,9 @@ void SessionPool::release(std::unique_ptr<Entry> entry) {
       bucket.idle.push_back(std::move(entry));
     } else {
       closing = std::move(entry);
-      // Room for a new session: the first queued sender opens it.
-      if (!bucket.waiting.empty()) bucket.waiting.front()->wake.notify_one();
+      // Room for a new session: every queued sender looks again, and the first to find the
+      // room opens one (waking only the first could wake the same sender twice for two rooms).
+      for (Waiter* waiter : bucket.waiting) waiter->wake.notify_one();
     }
   }
   if (closing) closing->session->close();

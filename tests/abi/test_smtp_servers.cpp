@@ -435,28 +435,41 @@ TEST_CASE("send: bad input is FP_INVALID - a refused recipient is FP_FAILED with
   CHECK(abi::parse(result_json).at("status").as_string() == "RETRY");
 }
 
-TEST_CASE("send: concurrent sends through one connection are each delivered once") {
-  Host host;
-  const auto connection = host.smtp.create(text(on_port("plain")));
-  constexpr int threads = 4;
-  constexpr int per_thread = 3;
-  std::mutex mutex;
-  std::vector<std::pair<fp_status, std::string>> results;
+namespace {
+
+// Sends `per_thread` messages from each of `threads` threads through one connection; returns
+// every message's marker and its (status, result document), in the order they finished.
+struct Sent {
   std::vector<std::string> markers;
+  std::vector<std::pair<fp_status, std::string>> results;
+};
+Sent send_from_threads(Host& host, const flowplugin::Connection& connection, int threads,
+                       int per_thread, const std::string& prefix) {
+  std::mutex mutex;
+  Sent sent;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        const auto marker = abi::unique_marker("concurrent-" + std::to_string(t));
+        const auto marker = abi::unique_marker(prefix + "-" + std::to_string(t));
         auto outcome = host.smtp.send(connection, message(marker, recipient()));
         const std::lock_guard lock(mutex);
-        results.push_back(std::move(outcome));
-        markers.push_back(marker);
+        sent.results.push_back(std::move(outcome));
+        sent.markers.push_back(marker);
       }
     });
   }
   for (auto& worker : workers) worker.join();
-  REQUIRE(results.size() == threads * per_thread);
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("send: concurrent sends through one connection are each delivered once") {
+  Host host;
+  const auto connection = host.smtp.create(text(on_port("plain")));
+  const auto [markers, results] = send_from_threads(host, connection, 4, 3, "concurrent");
+  REQUIRE(results.size() == 12);
   for (const auto& [status, result] : results) {
     INFO(result);
     CHECK(status == FP_OK);
@@ -472,24 +485,7 @@ TEST_CASE("SMTP_PLUGIN_MAX_SESSIONS=1: concurrent sends queue and ride one sessi
   Host host;  // the plugin reads the setting at init
   ::unsetenv("SMTP_PLUGIN_MAX_SESSIONS");
   const auto connection = host.smtp.create(text(on_port("plain")));
-  constexpr int threads = 4;
-  constexpr int per_thread = 4;
-  std::mutex mutex;
-  std::vector<std::pair<fp_status, std::string>> results;
-  std::vector<std::string> markers;
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      for (int i = 0; i < per_thread; ++i) {
-        const auto marker = abi::unique_marker("capped-" + std::to_string(t));
-        auto outcome = host.smtp.send(connection, message(marker, recipient()));
-        const std::lock_guard lock(mutex);
-        results.push_back(std::move(outcome));
-        markers.push_back(marker);
-      }
-    });
-  }
-  for (auto& worker : workers) worker.join();
+  const auto [markers, results] = send_from_threads(host, connection, 4, 4, "capped");
   std::size_t connections = 0;
   std::size_t written_behind_another = 0;
   for (const auto& [status, result] : results) {

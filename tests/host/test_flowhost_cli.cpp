@@ -267,7 +267,7 @@ TEST_CASE("send --eml sends a ready-made message as is") {
                                       marker + "\r\n\r\nready-made\r\n");
   const auto run = flowhost({"send", "--connection", "postfix", "--from", "a@example.test", "--to",
                              "bob@example.test", "--eml", eml.string()});
-  CHECK(run.exit_code == 0);
+  CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
   CHECK(delivered(marker) == 1);
 }
 

@@ -19,6 +19,27 @@ std::string message(const std::string& id) {
   return "Message-ID: " + id + "\r\nSubject: pooled\r\n\r\n" + std::string(900, 'p') + "\r\n";
 }
 
+// Sends one message for each id through the pool, the ids split evenly among `threads` threads
+// sending at once; results[n] is the result of the message holding ids[n].
+std::vector<smtp::Result> send_from_threads(smtp::SessionPool& pool,
+                                            const smtp::SessionOptions& definition,
+                                            const std::vector<std::string>& ids, int threads) {
+  const auto per_thread = ids.size() / static_cast<std::size_t>(threads);
+  std::vector<smtp::Result> results(ids.size());
+  std::vector<std::jthread> senders;
+  for (std::size_t t = 0; t < static_cast<std::size_t>(threads); ++t) {
+    senders.emplace_back([&, t] {
+      for (std::size_t i = 0; i < per_thread; ++i) {
+        const auto n = t * per_thread + i;
+        smtp::BufferBody body(message(ids[n]));
+        results[n] = pool.send(definition, {"alice@example.test", {recipient}}, body);
+      }
+    });
+  }
+  senders.clear();  // joins
+  return results;
+}
+
 }  // namespace
 
 TEST_CASE("many threads send through one pooled definition, each message arrives exactly once") {
@@ -29,19 +50,7 @@ TEST_CASE("many threads send through one pooled definition, each message arrives
   const auto definition = s.options("starttls", smtp::TlsMode::starttls, "localhost");
   std::vector<std::string> ids(threads * per_thread);
   for (auto& id : ids) id = servers::unique_id("pooled");
-  std::vector<smtp::Result> results(ids.size());
-  {
-    std::vector<std::jthread> senders;
-    for (int t = 0; t < threads; ++t) {
-      senders.emplace_back([&, t] {
-        for (int i = 0; i < per_thread; ++i) {
-          const auto n = static_cast<std::size_t>(t * per_thread + i);
-          smtp::BufferBody body(message(ids[n]));
-          results[n] = pool.send(definition, {"alice@example.test", {recipient}}, body);
-        }
-      });
-    }
-  }
+  const auto results = send_from_threads(pool, definition, ids, threads);
   for (const auto& r : results) CHECK_MESSAGE(r.ok(), r.describe());
   const auto stats = pool.stats();
   CHECK(stats.messages == ids.size());
@@ -100,19 +109,7 @@ TEST_CASE(
     const auto definition = s.options(port, smtp::TlsMode::none);
     std::vector<std::string> ids(threads * per_thread);
     for (auto& id : ids) id = servers::unique_id("pipelined");
-    std::vector<smtp::Result> results(ids.size());
-    {
-      std::vector<std::jthread> senders;
-      for (int t = 0; t < threads; ++t) {
-        senders.emplace_back([&, t] {
-          for (int i = 0; i < per_thread; ++i) {
-            const auto n = static_cast<std::size_t>(t * per_thread + i);
-            smtp::BufferBody body(message(ids[n]));
-            results[n] = pool.send(definition, {"alice@example.test", {recipient}}, body);
-          }
-        });
-      }
-    }
+    const auto results = send_from_threads(pool, definition, ids, threads);
     for (const auto& r : results) CHECK_MESSAGE(r.ok(), r.describe());
     const auto stats = pool.stats();
     CHECK(stats.sessions_opened == 1);

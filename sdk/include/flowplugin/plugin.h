@@ -86,7 +86,10 @@ typedef struct fp_host {
                               const fp_sink* error);
 } fp_host;
 
-/* A byte stream the host provides (a message body, an attachment). */
+/* A byte stream the host provides (a message body, an attachment). It is read only while the
+ * call it was passed to runs, but not always on the calling thread: a plugin may read it from
+ * its own threads meanwhile (the SMTP plugin does, for a message pipelined behind another one
+ * on a busy session), one call at a time. */
 typedef struct fp_stream {
   uint32_t struct_size;
   void* context;
