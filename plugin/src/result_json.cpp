@@ -8,7 +8,7 @@ namespace {
 
 namespace json = boost::json;
 
-json::object reply_json(const smtp::Reply& reply, const json::storage_ptr& storage = {}) {
+json::object reply_json(const smtp::Reply& reply, const json::storage_ptr& storage) {
   json::object o(3, storage);
   o["code"] = reply.code;
   if (reply.enhanced) o["enhanced"] = reply.enhanced->to_string();

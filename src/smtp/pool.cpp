@@ -1,5 +1,6 @@
 #include "smtp/pool.hpp"
 
+#include <condition_variable>
 #include <deque>
 
 #include "smtp/error.hpp"
@@ -88,8 +89,12 @@ void add(std::string& key, std::string_view field) {
 
 void add(std::string& key, std::int64_t number) { add(key, std::to_string(number)); }
 
-bool is_transient_loss(std::error_code ec) {
-  return ec == errc::server_closing || ec == errc::connection_lost || ec == errc::timeout;
+// The session died (closed, 421, time-out) before the message's end of data: nothing of it
+// reached a mailbox, so sending it again is safe.
+bool lost_before_end_of_data(const Result& r) {
+  return r.status == Status::retry &&
+         (r.error == errc::server_closing || r.error == errc::connection_lost ||
+          r.error == errc::timeout);
 }
 
 }  // namespace
@@ -286,11 +291,11 @@ Result SessionPool::send(const SessionOptions& definition, const Envelope& envel
   waiter.envelope = &envelope;
   waiter.body = &body;
   waiter.traits = &traits;
-  return send_once(key, definition, waiter);
+  return send_for(key, definition, waiter);
 }
 
-Result SessionPool::send_once(const std::string& key, const SessionOptions& definition,
-                              Waiter& waiter) {
+Result SessionPool::send_for(const std::string& key, const SessionOptions& definition,
+                             Waiter& waiter) {
   BodySource& body = *waiter.body;
   std::string retried_after;  // the transcript of a first attempt lost with its session
   Result failure;
@@ -299,9 +304,7 @@ Result SessionPool::send_once(const std::string& key, const SessionOptions& defi
     // Taken into a busy session's flight and lost with it before its end of data: nothing
     // reached a mailbox, so once more (the same rule as for a dead reused session below).
     Result settled = std::move(waiter.result);
-    if (settled.status != Status::retry || !is_transient_loss(settled.error) || !body.rewind()) {
-      return settled;
-    }
+    if (!lost_before_end_of_data(settled) || !body.rewind()) return settled;
     retried_after = std::move(settled.transcript) + "* sent again\n";
     waiter.state = Waiter::State::waiting;
     waiter.taken = false;
@@ -341,8 +344,7 @@ Result SessionPool::send_once(const std::string& key, const SessionOptions& defi
   // A reused session that was dead although it looked alive: nothing reached the server if the
   // failure came before the end of data, so once more on a fresh session. (A lost session has
   // settled every message taken behind this one: it carries nothing else now.)
-  if (retried_after.empty() && reused && result.status == Status::retry &&
-      is_transient_loss(result.error) && body.rewind()) {
+  if (retried_after.empty() && reused && lost_before_end_of_data(result) && body.rewind()) {
     retried_after = std::move(result.transcript) + "* retried on a fresh session\n";
     entry->session->close();
     entry->messages = 0;

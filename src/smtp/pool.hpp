@@ -11,7 +11,6 @@
 // the session is handed from sender to sender in the order of the replies on the wire.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -88,7 +87,9 @@ class SessionPool {
   void release(std::unique_ptr<Entry> entry);
   // Takes the entries to close out of the pool (under the lock); closing happens outside it.
   std::vector<std::unique_ptr<Entry>> take_expired(Clock::time_point now);
-  Result send_once(const std::string& key, const SessionOptions& definition, Waiter& waiter);
+  // Sends the waiter's message: on the session acquire() gives it, or finishes it on the
+  // session it was taken into; once more if that session died before its end of data.
+  Result send_for(const std::string& key, const SessionOptions& definition, Waiter& waiter);
 
   PoolLimits limits_;
   mutable std::mutex mutex_;

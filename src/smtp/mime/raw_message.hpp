@@ -14,7 +14,8 @@ namespace smtp::mime {
 
 struct RawMessageInfo {
   std::string message_id;      // the Message-ID header's value, unfolded and trimmed; "" if none
-  smtp::MessageTraits traits;  // eight_bit: an 8-bit byte after the header section;
+  smtp::MessageTraits traits;  // eight_bit: an 8-bit byte after the header section, else
+                               // seven_bit (a promise only if `message` was the whole message);
                                // utf8_headers: an 8-bit byte in the header section
 };
 

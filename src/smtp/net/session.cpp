@@ -48,7 +48,7 @@ Result Session::resume(Queued& message, Queue* queue) {
   impl.begin();
   impl.queue = queue;
   auto& pending = impl.in_flight.front();
-  impl.end_of_data_sent = pending.end_of_data_written;
+  impl.end_of_data_sent = pending.end_of_data_written();
   return impl.conclude(impl.complete(pending), pending.opening.take());
 }
 

@@ -305,8 +305,10 @@ struct Session::Impl {
     bool body_done = false;      // `first` is the whole body, end of data included
     bool whole = false;          // the opening flight carries the whole message (BDAT LAST)
     bool written = false;        // its opening flight was written
-    bool end_of_data_written = false;
-    Transcript opening;  // what was written for it while another was finished
+    Transcript opening;          // what was written for it while another was finished
+
+    // Its end of data went out with its opening flight.
+    bool end_of_data_written() const { return written && whole; }
   };
 
   std::deque<Pending> in_flight;

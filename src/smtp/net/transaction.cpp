@@ -155,11 +155,7 @@ void Session::Impl::take_ahead(std::string& flight, bool behind_open_envelope) {
 
 awaitable<std::error_code> Session::Impl::write_flight(std::string_view flight) {
   if (auto ec = co_await write(flight)) co_return ec;
-  for (auto& t : in_flight) {
-    if (t.written) continue;
-    t.written = true;
-    t.end_of_data_written = t.whole;
-  }
+  for (auto& t : in_flight) t.written = true;  // everything in flight was in this one or before
   co_return std::error_code{};
 }
 
@@ -197,7 +193,7 @@ awaitable<std::error_code> Session::Impl::transact(Pending& t) {
     append_opening(t, flight, transcript);
     if (t.whole) take_ahead(flight, true);
     if (auto ec = co_await write_flight(flight)) co_return ec;
-    end_of_data_sent = t.end_of_data_written;
+    end_of_data_sent = t.end_of_data_written();
   }
   co_return co_await complete(t);
 }
@@ -385,9 +381,9 @@ void Session::Impl::abandon_in_flight() {
     if (t.queued == nullptr || t.from == nullptr) continue;
     Result lost = std::move(t.result);
     lost.error = errc::connection_lost;
-    lost.status = t.end_of_data_written ? Status::uncertain : Status::retry;
+    lost.status = t.end_of_data_written() ? Status::uncertain : Status::retry;
     for (auto& r : lost.recipients) r.status = lost.status;
-    lost.detail = t.end_of_data_written
+    lost.detail = t.end_of_data_written()
                       ? "the connection was lost after this message's end of data was sent "
                         "(pipelined behind another message), before the server's reply"
                       : "the connection was lost before this message's end of data was sent "
